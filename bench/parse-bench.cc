@@ -1,0 +1,203 @@
+/*
+ * Parse and serialize throughput of sipsim's message layer against GNU oSIP, on the same bytes
+ * in the same process: a typical INVITE with SDP, a 200 OK, a REGISTER with Authorization and
+ * the valid RFC 4475 torture messages. sipsim allocations per message are counted by replacing
+ * operator new (oSIP allocates with malloc and is not counted).
+ *
+ *   build/bench/sipsim-parse-bench --benchmark_format=json > out.json
+ *   python3 bench/compare.py out.json        # ratios sipsim / oSIP per message
+ */
+#include "message/sip-parser.h"
+
+#include <atomic>
+#include <benchmark/benchmark.h>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern "C"
+{
+#include <osipparser2/osip_parser.h>
+}
+
+namespace
+{
+
+std::atomic<size_t> g_allocations{0};
+
+} // namespace
+
+void*
+operator new(size_t size)
+{
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+    {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+
+void
+operator delete(void* p) noexcept
+{
+    std::free(p);
+}
+
+void
+operator delete(void* p, size_t) noexcept
+{
+    std::free(p);
+}
+
+namespace
+{
+
+struct Sample
+{
+    std::string name;
+    std::string bytes;
+};
+
+std::string
+Read(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+    {
+        std::fprintf(stderr, "cannot read %s\n", path.c_str());
+        std::exit(2);
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<Sample>
+Samples()
+{
+    std::vector<Sample> out;
+    for (const char* f : {"invite-sdp", "ok-200", "register-auth"})
+    {
+        out.push_back({f, Read(std::string(SIPSIM_BENCH_DATA) + "/" + f + ".sip")});
+    }
+    // RFC 4475 section 3.1.1: the valid torture messages.
+    for (const char* f : {"wsinv", "intmeth", "esc01", "escnull", "esc02", "lwsdisp", "longreq",
+                          "dblreq", "semiuri", "transports", "mpart01", "unreason", "noreason"})
+    {
+        out.push_back({std::string("rfc4475-") + f,
+                       Read(std::string(SIPSIM_TEST_DATA) + "/rfc4475/" + f + ".dat")});
+    }
+    return out;
+}
+
+void
+SipsimParse(benchmark::State& state, const std::string& bytes)
+{
+    const size_t allocsBefore = g_allocations.load();
+    for (auto _ : state)
+    {
+        sipsim::ParseResult r = sipsim::Parse(bytes);
+        benchmark::DoNotOptimize(r);
+        if (!r.Ok())
+        {
+            state.SkipWithError(r.GetError().what.c_str());
+            break;
+        }
+    }
+    const double allocs = static_cast<double>(g_allocations.load() - allocsBefore);
+    state.counters["allocs_per_msg"] =
+        benchmark::Counter(allocs / static_cast<double>(state.iterations()));
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes.size()));
+}
+
+void
+OsipParse(benchmark::State& state, const std::string& bytes)
+{
+    bool ok = true;
+    for (auto _ : state)
+    {
+        osip_message_t* msg = nullptr;
+        osip_message_init(&msg);
+        ok = osip_message_parse(msg, bytes.data(), bytes.size()) == 0;
+        benchmark::DoNotOptimize(msg);
+        osip_message_free(msg);
+    }
+    state.SetLabel(ok ? "parsed" : "rejected by oSIP");
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes.size()));
+}
+
+void
+SipsimSerialize(benchmark::State& state, const std::string& bytes)
+{
+    const sipsim::ParseResult r = sipsim::Parse(bytes);
+    if (!r.Ok())
+    {
+        state.SkipWithError(r.GetError().what.c_str());
+        return;
+    }
+    std::string out;
+    for (auto _ : state)
+    {
+        out.clear();
+        r.GetMessage().SerializeTo(&out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void
+OsipSerialize(benchmark::State& state, const std::string& bytes)
+{
+    osip_message_t* msg = nullptr;
+    osip_message_init(&msg);
+    if (osip_message_parse(msg, bytes.data(), bytes.size()) != 0)
+    {
+        osip_message_free(msg);
+        state.SkipWithError("rejected by oSIP");
+        return;
+    }
+    for (auto _ : state)
+    {
+        char* text = nullptr;
+        size_t length = 0;
+        // oSIP caches the text of an unmodified message; force a fresh serialization.
+        osip_message_force_update(msg);
+        osip_message_to_str(msg, &text, &length);
+        benchmark::DoNotOptimize(text);
+        osip_free(text);
+    }
+    osip_message_free(msg);
+    state.SetItemsProcessed(state.iterations());
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+    parser_init();
+    static const std::vector<Sample> samples = Samples();
+    for (const Sample& s : samples)
+    {
+        benchmark::RegisterBenchmark(("parse/sipsim/" + s.name).c_str(), SipsimParse, s.bytes);
+        benchmark::RegisterBenchmark(("parse/osip/" + s.name).c_str(), OsipParse, s.bytes);
+        benchmark::RegisterBenchmark(("serialize/sipsim/" + s.name).c_str(), SipsimSerialize,
+                                     s.bytes);
+        benchmark::RegisterBenchmark(("serialize/osip/" + s.name).c_str(), OsipSerialize,
+                                     s.bytes);
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    {
+        return 1;
+    }
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

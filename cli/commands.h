@@ -1,0 +1,21 @@
+/*
+ * Subcommands of the sipsim command.
+ */
+#ifndef SIPSIM_CLI_COMMANDS_H
+#define SIPSIM_CLI_COMMANDS_H
+
+namespace sipsim
+{
+namespace cli
+{
+
+/**
+ * sipsim parse [--json] FILE...: parses each file as one raw SIP message (datagram framing).
+ * \return 0 when every file is valid, 1 when one is not, 2 on a usage or I/O error
+ */
+int RunParse(int argc, char** argv);
+
+} // namespace cli
+} // namespace sipsim
+
+#endif // SIPSIM_CLI_COMMANDS_H

@@ -1,0 +1,55 @@
+/*
+ * sipsim: the command-line entry point. `sipsim help` lists the subcommands.
+ */
+#include "commands.h"
+
+#include <cstring>
+#include <iostream>
+
+namespace
+{
+
+void
+PrintUsage(std::ostream& os)
+{
+    os << "usage: sipsim <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  parse [--json] FILE...   parse raw SIP messages; print the canonical form or the\n"
+          "                           fault and the response a server answers\n"
+          "  help                     this text\n"
+          "  version                  print the program version\n"
+          "\n"
+          "exit codes: 0 success, 1 a message is invalid, 2 usage or I/O error\n";
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+    if (argc < 2)
+    {
+        PrintUsage(std::cerr);
+        return 2;
+    }
+    const char* command = argv[1];
+    if (std::strcmp(command, "parse") == 0)
+    {
+        return sipsim::cli::RunParse(argc - 2, argv + 2);
+    }
+    if (std::strcmp(command, "help") == 0 || std::strcmp(command, "--help") == 0
+        || std::strcmp(command, "-h") == 0)
+    {
+        PrintUsage(std::cout);
+        return 0;
+    }
+    if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0)
+    {
+        std::cout << "sipsim " << SIPSIM_VERSION << "\n";
+        return 0;
+    }
+    std::cerr << "sipsim: unknown command '" << command << "'\n";
+    PrintUsage(std::cerr);
+    return 2;
+}

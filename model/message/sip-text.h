@@ -1,0 +1,109 @@
+/*
+ * SIP text primitives: character classes and small string_view helpers shared by the
+ * message layer (RFC 3261 section 25.1, basic rules). No allocation anywhere in this file.
+ */
+#ifndef SIPSIM_SIP_TEXT_H
+#define SIPSIM_SIP_TEXT_H
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sipsim
+{
+namespace text
+{
+
+/// Character class bits, one table lookup per octet.
+enum CharClass : uint8_t
+{
+    kAlnum = 1 << 0,        ///< ALPHA / DIGIT
+    kToken = 1 << 1,        ///< token chars: alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~"
+    kWord = 1 << 2,         ///< word chars (Call-ID): token plus "(" ")" "<" ">" ":" "\" DQUOTE ...
+    kUnreserved = 1 << 3,   ///< unreserved = alphanum / mark
+    kUserUnres = 1 << 4,    ///< user-unreserved: "&" "=" "+" "$" "," ";" "?" "/"
+    kParamUnres = 1 << 5,   ///< param-unreserved: "[" "]" "/" ":" "&" "+" "$"
+    kHnvUnres = 1 << 6,     ///< hnv-unreserved: "[" "]" "/" "?" ":" "+" "$"
+    kPasswordCh = 1 << 7,   ///< password: unreserved / "&" "=" "+" "$" ","
+};
+
+/// Table of CharClass bits for every octet.
+extern const uint8_t kCharClass[256];
+
+inline bool
+Is(char c, uint8_t cls)
+{
+    return (kCharClass[static_cast<uint8_t>(c)] & cls) != 0;
+}
+
+inline bool
+IsDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+inline bool
+IsAlpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+inline bool
+IsWs(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+inline bool
+IsHex(char c)
+{
+    return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+inline int
+HexValue(char c)
+{
+    if (IsDigit(c))
+    {
+        return c - '0';
+    }
+    return (c | 0x20) - 'a' + 10;
+}
+
+inline char
+ToLower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+}
+
+/// Case-insensitive ASCII equality.
+bool EqualsNoCase(std::string_view a, std::string_view b);
+
+/// True when every octet of s is a token character and s is not empty.
+bool IsToken(std::string_view s);
+
+/// Removes SP and HTAB at both ends (values are unfolded before they get here).
+std::string_view Trim(std::string_view s);
+
+/// Parses 1*DIGIT into a value no greater than max; false on empty, non-digit or overflow.
+bool ParseUnsigned(std::string_view s, uint64_t max, uint64_t* out);
+
+/**
+ * Scans a quoted-string starting at s[pos] == '"' (RFC 3261 25.1: quoted-pair allowed inside).
+ * \return the index one past the closing quote, or std::string_view::npos if unterminated.
+ */
+size_t SkipQuoted(std::string_view s, size_t pos);
+
+/// Returns the content of a quoted-string with quoted-pairs resolved (allocates).
+std::string Unquote(std::string_view quoted);
+
+/// Resolves %HH escapes (RFC 3261 25.1 "escaped"); a NUL stays a NUL. Allocates.
+std::string Unescape(std::string_view s);
+
+/// True when every '%' in s starts a valid %HH escape.
+bool ValidEscapes(std::string_view s);
+
+} // namespace text
+} // namespace sipsim
+
+#endif // SIPSIM_SIP_TEXT_H

@@ -1,0 +1,426 @@
+#include "message/sip-uri.h"
+
+#include "message/sip-text.h"
+
+namespace sipsim
+{
+
+using namespace text;
+
+namespace detail
+{
+
+std::string_view
+NextParam(std::string_view s, size_t* pos)
+{
+    const size_t start = *pos;
+    size_t i = start;
+    while (i < s.size() && s[i] != ';')
+    {
+        if (s[i] == '"')
+        {
+            const size_t end = SkipQuoted(s, i);
+            i = (end == std::string_view::npos) ? s.size() : end;
+            continue;
+        }
+        ++i;
+    }
+    *pos = i + 1; // past the ';' (or past the end)
+    return s.substr(start, i - start);
+}
+
+bool
+SplitParam(std::string_view param, std::string_view* name, std::string_view* value)
+{
+    const size_t eq = param.find('=');
+    if (eq == std::string_view::npos)
+    {
+        *name = Trim(param);
+        *value = std::string_view();
+        return false;
+    }
+    *name = Trim(param.substr(0, eq));
+    *value = Trim(param.substr(eq + 1));
+    return true;
+}
+
+} // namespace detail
+
+bool
+ParamList::Has(std::string_view name) const
+{
+    return Get(name).has_value();
+}
+
+std::optional<std::string_view>
+ParamList::Get(std::string_view name) const
+{
+    std::optional<std::string_view> found;
+    ForEach([&](std::string_view n, std::string_view v, bool) {
+        if (EqualsNoCase(n, name))
+        {
+            found = v;
+            return false;
+        }
+        return true;
+    });
+    return found;
+}
+
+size_t
+ParamList::Count() const
+{
+    size_t n = 0;
+    ForEach([&n](std::string_view, std::string_view, bool) {
+        ++n;
+        return true;
+    });
+    return n;
+}
+
+namespace
+{
+
+/// Checks that every octet is in cls or starts a valid %HH escape.
+bool
+AllEscapedOr(std::string_view s, uint8_t cls)
+{
+    for (size_t i = 0; i < s.size(); ++i)
+    {
+        if (s[i] == '%')
+        {
+            if (i + 2 >= s.size() || !IsHex(s[i + 1]) || !IsHex(s[i + 2]))
+            {
+                return false;
+            }
+            i += 2;
+        }
+        else if (!Is(s[i], cls))
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// host [":" port]; host = hostname / IPv4address / IPv6reference (RFC 3261 25.1).
+const char*
+ParseHostPort(std::string_view s, Uri* out)
+{
+    if (s.empty())
+    {
+        return "URI has no host";
+    }
+    size_t hostEnd;
+    if (s[0] == '[')
+    {
+        hostEnd = s.find(']');
+        if (hostEnd == std::string_view::npos)
+        {
+            return "unterminated IPv6 reference in URI host";
+        }
+        for (size_t i = 1; i < hostEnd; ++i)
+        {
+            if (!IsHex(s[i]) && s[i] != ':' && s[i] != '.')
+            {
+                return "invalid IPv6 reference in URI host";
+            }
+        }
+        ++hostEnd;
+    }
+    else
+    {
+        hostEnd = s.find(':');
+        if (hostEnd == std::string_view::npos)
+        {
+            hostEnd = s.size();
+        }
+        for (size_t i = 0; i < hostEnd; ++i)
+        {
+            if (!Is(s[i], kAlnum) && s[i] != '-' && s[i] != '.')
+            {
+                return "invalid character in URI host";
+            }
+        }
+    }
+    out->host = s.substr(0, hostEnd);
+    if (out->host.empty())
+    {
+        return "URI has no host";
+    }
+    if (hostEnd < s.size())
+    {
+        if (s[hostEnd] != ':')
+        {
+            return "invalid character after URI host";
+        }
+        uint64_t port = 0;
+        if (!ParseUnsigned(s.substr(hostEnd + 1), 65535, &port))
+        {
+            return "invalid URI port";
+        }
+        out->port = static_cast<int32_t>(port);
+    }
+    return nullptr;
+}
+
+/// uri-parameters (RFC 3261 25.1): *( ";" pname ["=" pvalue] ), paramchar or escaped.
+const char*
+CheckUriParams(std::string_view s)
+{
+    size_t pos = 0;
+    while (pos <= s.size())
+    {
+        const std::string_view param = detail::NextParam(s, &pos);
+        const size_t eq = param.find('=');
+        const std::string_view name = param.substr(0, eq);
+        if (name.empty())
+        {
+            return "empty URI parameter";
+        }
+        if (!AllEscapedOr(name, kUnreserved | kParamUnres))
+        {
+            return "invalid character in URI parameter";
+        }
+        if (eq != std::string_view::npos
+            && (eq + 1 == param.size()
+                || !AllEscapedOr(param.substr(eq + 1), kUnreserved | kParamUnres)))
+        {
+            return "invalid URI parameter value";
+        }
+    }
+    return nullptr;
+}
+
+/// headers = "?" header *( "&" header ); header = hname "=" hvalue (RFC 3261 25.1).
+const char*
+CheckUriHeaders(std::string_view s)
+{
+    size_t start = 0;
+    while (start <= s.size())
+    {
+        size_t end = s.find('&', start);
+        if (end == std::string_view::npos)
+        {
+            end = s.size();
+        }
+        const std::string_view h = s.substr(start, end - start);
+        const size_t eq = h.find('=');
+        if (eq == 0 || eq == std::string_view::npos)
+        {
+            return "invalid header in URI";
+        }
+        if (!AllEscapedOr(h.substr(0, eq), kUnreserved | kHnvUnres)
+            || !AllEscapedOr(h.substr(eq + 1), kUnreserved | kHnvUnres))
+        {
+            return "invalid character in URI header";
+        }
+        start = end + 1;
+    }
+    return nullptr;
+}
+
+const char*
+ParseSipUri(std::string_view rest, Uri* out)
+{
+    // Split off headers, then parameters. The user part may contain ';' and '?'
+    // (user-unreserved), so userinfo is cut first at the '@'.
+    size_t hostStart = 0;
+    const size_t at = rest.find('@');
+    if (at != std::string_view::npos)
+    {
+        const std::string_view userinfo = rest.substr(0, at);
+        const size_t colon = userinfo.find(':');
+        out->hasUser = true;
+        out->user = userinfo.substr(0, colon);
+        if (out->user.empty())
+        {
+            return "empty user part in URI";
+        }
+        if (!AllEscapedOr(out->user, kUnreserved | kUserUnres))
+        {
+            return "invalid character in URI user part";
+        }
+        if (colon != std::string_view::npos)
+        {
+            out->hasPassword = true;
+            out->password = userinfo.substr(colon + 1);
+            if (!AllEscapedOr(out->password, kPasswordCh))
+            {
+                return "invalid character in URI password";
+            }
+        }
+        hostStart = at + 1;
+    }
+    std::string_view tail = rest.substr(hostStart);
+    const size_t q = tail.find('?');
+    if (q != std::string_view::npos)
+    {
+        out->headers = tail.substr(q + 1);
+        if (const char* err = CheckUriHeaders(out->headers))
+        {
+            return err;
+        }
+        tail = tail.substr(0, q);
+    }
+    const size_t semi = tail.find(';');
+    if (semi != std::string_view::npos)
+    {
+        out->params = ParamList(tail.substr(semi + 1));
+        if (const char* err = CheckUriParams(out->params.Raw()))
+        {
+            return err;
+        }
+        tail = tail.substr(0, semi);
+    }
+    return ParseHostPort(tail, out);
+}
+
+const char*
+ParseTelUri(std::string_view rest, Uri* out)
+{
+    const size_t semi = rest.find(';');
+    out->user = rest.substr(0, semi);
+    out->hasUser = true;
+    if (out->user.empty())
+    {
+        return "empty telephone number in tel URI";
+    }
+    for (char c : out->user)
+    {
+        if (!IsHex(c) && c != '+' && c != '*' && c != '#' && c != '-' && c != '.' && c != '('
+            && c != ')')
+        {
+            return "invalid character in tel URI number";
+        }
+    }
+    if (semi != std::string_view::npos)
+    {
+        out->params = ParamList(rest.substr(semi + 1));
+        return CheckUriParams(out->params.Raw());
+    }
+    return nullptr;
+}
+
+} // namespace
+
+const char*
+ParseUri(std::string_view text, Uri* out)
+{
+    *out = Uri();
+    out->text = text;
+    const size_t colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0)
+    {
+        return "URI has no scheme";
+    }
+    out->schemeName = text.substr(0, colon);
+    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+    if (!IsAlpha(out->schemeName[0]))
+    {
+        return "invalid URI scheme";
+    }
+    for (char c : out->schemeName)
+    {
+        if (!Is(c, kAlnum) && c != '+' && c != '-' && c != '.')
+        {
+            return "invalid URI scheme";
+        }
+    }
+    const std::string_view rest = text.substr(colon + 1);
+    for (char c : rest)
+    {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"')
+        {
+            return "invalid character in URI";
+        }
+    }
+    if (EqualsNoCase(out->schemeName, "sip"))
+    {
+        out->scheme = UriScheme::Sip;
+        return ParseSipUri(rest, out);
+    }
+    if (EqualsNoCase(out->schemeName, "sips"))
+    {
+        out->scheme = UriScheme::Sips;
+        return ParseSipUri(rest, out);
+    }
+    if (EqualsNoCase(out->schemeName, "tel"))
+    {
+        out->scheme = UriScheme::Tel;
+        return ParseTelUri(rest, out);
+    }
+    out->scheme = UriScheme::Other;
+    out->opaque = rest;
+    if (rest.empty())
+    {
+        return "empty URI after scheme";
+    }
+    return nullptr;
+}
+
+std::string
+Uri::UserUnescaped() const
+{
+    return Unescape(user);
+}
+
+std::optional<std::string>
+Uri::ParamUnescaped(std::string_view name) const
+{
+    // Parameter names may themselves be escaped (RFC 4475 esc01: ";%6C%72" is "lr").
+    std::optional<std::string> found;
+    params.ForEach([&](std::string_view n, std::string_view v, bool) {
+        if (EqualsNoCase(Unescape(n), name))
+        {
+            found = Unescape(v);
+            return false;
+        }
+        return true;
+    });
+    return found;
+}
+
+std::string
+EscapeUser(std::string_view user)
+{
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(user.size());
+    for (char c : user)
+    {
+        if (Is(c, kUnreserved | kUserUnres))
+        {
+            out.push_back(c);
+        }
+        else
+        {
+            const auto u = static_cast<unsigned char>(c);
+            out.push_back('%');
+            out.push_back(kHex[u >> 4]);
+            out.push_back(kHex[u & 15]);
+        }
+    }
+    return out;
+}
+
+std::string
+MakeSipUri(std::string_view user, std::string_view host, int32_t port, bool secure)
+{
+    std::string out = secure ? "sips:" : "sip:";
+    if (!user.empty())
+    {
+        out += EscapeUser(user);
+        out += '@';
+    }
+    out += host;
+    if (port >= 0)
+    {
+        out += ':';
+        out += std::to_string(port);
+    }
+    return out;
+}
+
+} // namespace sipsim
