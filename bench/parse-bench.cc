@@ -4,12 +4,13 @@
  * the valid RFC 4475 torture messages. sipsim allocations per message are counted by replacing
  * operator new (oSIP allocates with malloc and is not counted).
  *
- *   build/bench/sipsim-parse-bench --benchmark_format=json > out.json
+ *   build/bench/sipsim-parse-bench --benchmark_out=out.json --benchmark_out_format=json
  *   python3 bench/compare.py out.json        # ratios sipsim / oSIP per message
  */
 #include "message/sip-parser.h"
 
 #include <atomic>
+#include <cstdarg>
 #include <benchmark/benchmark.h>
 #include <cstdlib>
 #include <fstream>
@@ -21,6 +22,7 @@
 extern "C"
 {
 #include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
 }
 
 namespace
@@ -176,12 +178,23 @@ OsipSerialize(benchmark::State& state, const std::string& bytes)
     state.SetItemsProcessed(state.iterations());
 }
 
+void
+DiscardOsipTrace(const char*, int, osip_trace_level_t, const char*, va_list)
+{
+}
+
 } // namespace
 
 int
 main(int argc, char** argv)
 {
     parser_init();
+    // oSIP logs parse errors to stdout by default; keep the benchmark output clean.
+    osip_trace_initialize_func(END_TRACE_LEVEL, &DiscardOsipTrace);
+    for (int level = 0; level < END_TRACE_LEVEL; ++level)
+    {
+        osip_trace_disable_level(static_cast<osip_trace_level_t>(level));
+    }
     static const std::vector<Sample> samples = Samples();
     for (const Sample& s : samples)
     {

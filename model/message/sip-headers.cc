@@ -1,6 +1,7 @@
 #include "message/sip-headers.h"
 
 #include <array>
+#include <cstdlib>
 
 namespace sipsim
 {
@@ -79,6 +80,21 @@ constexpr NameEntry kNames[] = {
 
 constexpr size_t kMaxNameLength = 20;
 
+constexpr bool
+LongNamesInIdOrder()
+{
+    for (size_t i = 1; i < static_cast<size_t>(HeaderId::kCount); ++i)
+    {
+        if (kNames[i - 1].id != static_cast<HeaderId>(i))
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+static_assert(LongNamesInIdOrder(), "CanonicalName indexes kNames by HeaderId");
+
 /// Names bucketed by length, so a lookup compares against a handful of candidates.
 struct LengthIndex
 {
@@ -90,6 +106,10 @@ struct LengthIndex
         for (size_t i = 0; i < std::size(kNames); ++i)
         {
             const size_t len = kNames[i].name.size();
+            if (len > kMaxNameLength || counts[len] >= slots[len].size())
+            {
+                std::abort(); // the table above outgrew the index: enlarge it
+            }
             slots[len][counts[len]++] = static_cast<uint8_t>(i);
         }
     }
@@ -174,7 +194,8 @@ LookupHeader(std::string_view name)
     for (uint8_t k = 0; k < index.counts[len]; ++k)
     {
         const NameEntry& e = kNames[index.slots[len][k]];
-        if (EqualsNoCase(e.name, name))
+        if (ToLower(e.name[0]) == ToLower(name[0]) && ToLower(e.name[len - 1]) == ToLower(name[len - 1])
+            && EqualsNoCase(e.name, name))
         {
             return e.id;
         }
@@ -185,14 +206,13 @@ LookupHeader(std::string_view name)
 std::string_view
 CanonicalName(HeaderId id)
 {
-    for (const NameEntry& e : kNames)
+    // kNames lists every long name once, in HeaderId order, before the compact forms.
+    const auto i = static_cast<size_t>(id);
+    if (i == 0 || i >= static_cast<size_t>(HeaderId::kCount))
     {
-        if (e.id == id)
-        {
-            return e.name;
-        }
+        return std::string_view();
     }
-    return std::string_view();
+    return kNames[i - 1].name;
 }
 
 bool
@@ -225,8 +245,13 @@ IsListHeader(HeaderId id)
     }
 }
 
+/**
+ * Walks generic parameters once: checks token names and token/host/quoted-string values, and
+ * hands each parameter to onParam(name, value, hasValue), which may return an error.
+ */
+template <typename F>
 const char*
-CheckGenericParams(std::string_view raw)
+ScanParams(std::string_view raw, F&& onParam)
 {
     size_t pos = 0;
     while (pos <= raw.size())
@@ -243,58 +268,53 @@ CheckGenericParams(std::string_view raw)
         {
             return "invalid header parameter name";
         }
-        if (!hasValue)
+        if (hasValue)
         {
-            continue;
-        }
-        if (value.empty())
-        {
-            return "header parameter has '=' but no value";
-        }
-        if (value[0] == '"')
-        {
-            if (SkipQuoted(value, 0) != value.size())
+            if (value.empty())
             {
-                return "unterminated quoted string in header parameter";
+                return "header parameter has '=' but no value";
             }
-            continue;
-        }
-        for (char c : value)
-        {
-            if (!Is(c, kToken) && !IsHostChar(c))
+            if (value[0] == '"')
             {
-                return "invalid header parameter value";
+                if (SkipQuoted(value, 0) != value.size())
+                {
+                    return "unterminated quoted string in header parameter";
+                }
             }
+            else
+            {
+                for (char c : value)
+                {
+                    if (!Is(c, kToken) && !IsHostChar(c))
+                    {
+                        return "invalid header parameter value";
+                    }
+                }
+            }
+        }
+        if (const char* err = onParam(name, value, hasValue))
+        {
+            return err;
         }
     }
     return nullptr;
 }
 
-// --- Via ----------------------------------------------------------------------------------------
-
-std::string_view
-Via::Branch() const
+const char*
+CheckGenericParams(std::string_view raw)
 {
-    return params.Get("branch").value_or(std::string_view());
+    return ScanParams(raw, [](std::string_view, std::string_view, bool) -> const char* {
+        return nullptr;
+    });
 }
+
+// --- Via ----------------------------------------------------------------------------------------
 
 bool
 Via::HasMagicCookie() const
 {
     const std::string_view b = Branch();
     return b.size() > 7 && b.substr(0, 7) == "z9hG4bK";
-}
-
-int
-Via::Ttl() const
-{
-    uint64_t v = 0;
-    const auto ttl = params.Get("ttl");
-    if (!ttl || !ParseUnsigned(*ttl, 255, &v))
-    {
-        return -1;
-    }
-    return static_cast<int>(v);
 }
 
 std::string
@@ -397,36 +417,39 @@ ParseVia(std::string_view value, Via* out)
         return "unexpected text after Via sent-by";
     }
     out->params = ParamList(c.Rest());
-    if (const char* err = CheckGenericParams(out->params.Raw()))
-    {
-        return err;
-    }
-    const auto ttl = out->params.Get("ttl");
-    uint64_t v = 0;
-    if (ttl && !ParseUnsigned(*ttl, 255, &v))
-    {
-        return "Via ttl out of range";
-    }
-    const auto branch = out->params.Get("branch");
-    if (branch && !IsToken(*branch))
-    {
-        return "invalid Via branch";
-    }
-    const auto rport = out->params.Get("rport");
-    if (rport && !rport->empty() && !ParseUnsigned(*rport, 65535, &v))
-    {
-        return "invalid Via rport";
-    }
-    return nullptr;
+    // One walk over the parameters checks them and picks out those the stack uses.
+    return ScanParams(out->params.Raw(),
+                      [out](std::string_view name, std::string_view v, bool) -> const char* {
+                          uint64_t n = 0;
+                          if (EqualsNoCase(name, "branch"))
+                          {
+                              if (!IsToken(v))
+                              {
+                                  return "invalid Via branch";
+                              }
+                              if (out->branch.empty())
+                              {
+                                  out->branch = v;
+                              }
+                          }
+                          else if (EqualsNoCase(name, "ttl"))
+                          {
+                              if (!ParseUnsigned(v, 255, &n))
+                              {
+                                  return "Via ttl out of range";
+                              }
+                              out->ttl = static_cast<int16_t>(n);
+                          }
+                          else if (EqualsNoCase(name, "rport") && !v.empty()
+                                   && !ParseUnsigned(v, 65535, &n))
+                          {
+                              return "invalid Via rport";
+                          }
+                          return nullptr;
+                      });
 }
 
 // --- name-addr / addr-spec ----------------------------------------------------------------------
-
-std::string_view
-NameAddr::Tag() const
-{
-    return params.Get("tag").value_or(std::string_view());
-}
 
 std::string
 NameAddr::DisplayNameText() const
@@ -490,7 +513,7 @@ ParseNameAddr(std::string_view value, NameAddr* out)
     }
     else
     {
-        lt = v.find('<');
+        lt = Find(v, '<');
         if (lt != std::string_view::npos)
         {
             // display-name = *(token LWS): RFC 4475 3.1.1.6 accepts no LWS before '<'.
@@ -508,7 +531,7 @@ ParseNameAddr(std::string_view value, NameAddr* out)
     std::string_view rest;
     if (lt != std::string_view::npos)
     {
-        const size_t gt = v.find('>', lt);
+        const size_t gt = Find(v, '>', lt);
         if (gt == std::string_view::npos)
         {
             return "missing '>' after URI";
@@ -528,9 +551,9 @@ ParseNameAddr(std::string_view value, NameAddr* out)
     else
     {
         // addr-spec: the first ';' starts header parameters (RFC 3261 20.10).
-        const size_t semi = v.find(';');
+        const size_t semi = Find(v, ';');
         const std::string_view spec = Trim(v.substr(0, semi));
-        if (spec.find_first_of(",?") != std::string_view::npos)
+        if (Find(spec, ',') != std::string_view::npos || Find(spec, '?') != std::string_view::npos)
         {
             return "URI containing ',' or '?' must be enclosed in <> (RFC 3261 20)";
         }
@@ -549,7 +572,14 @@ ParseNameAddr(std::string_view value, NameAddr* out)
         return "unexpected text after URI";
     }
     out->params = ParamList(rest.substr(1));
-    return CheckGenericParams(out->params.Raw());
+    return ScanParams(out->params.Raw(),
+                      [out](std::string_view name, std::string_view pv, bool) -> const char* {
+                          if (out->tag.empty() && name.size() == 3 && EqualsNoCase(name, "tag"))
+                          {
+                              out->tag = pv;
+                          }
+                          return nullptr;
+                      });
 }
 
 // --- scalar headers -----------------------------------------------------------------------------

@@ -95,11 +95,16 @@ struct Via
     std::string_view protocolVersion; ///< "2.0"
     std::string_view transport;       ///< "UDP", "TCP", "TLS", "SCTP" or an extension token
     std::string_view host;            ///< sent-by host
+    std::string_view branch;          ///< branch parameter, empty when absent
     ParamList params;                 ///< via-params (branch, received, rport, maddr, ttl, ...)
     int32_t port = -1;                ///< sent-by port, -1 when absent
+    int16_t ttl = -1;                 ///< ttl parameter (0..255), -1 when absent
 
     /// The branch parameter, empty when absent.
-    std::string_view Branch() const;
+    std::string_view Branch() const
+    {
+        return branch;
+    }
 
     /// True when the branch starts with the RFC 3261 magic cookie "z9hG4bK" (section 8.1.1.7).
     bool HasMagicCookie() const;
@@ -121,7 +126,10 @@ struct Via
     }
 
     /// ttl (0..255), -1 when absent.
-    int Ttl() const;
+    int Ttl() const
+    {
+        return ttl;
+    }
 
     /// Formats a Via value "SIP/2.0/<transport> host[:port];branch=<branch>".
     static std::string Format(std::string_view transport, std::string_view host, int32_t port,
@@ -139,11 +147,15 @@ struct NameAddr
 {
     std::string_view displayName; ///< as written: a quoted-string with quotes, or tokens
     Uri uri;
+    std::string_view tag;   ///< the tag parameter, empty when absent
     ParamList params;       ///< header parameters after the URI (tag, expires, q, ...)
     bool bracketed = false; ///< written as name-addr (<...>)
 
     /// The tag parameter, empty when absent.
-    std::string_view Tag() const;
+    std::string_view Tag() const
+    {
+        return tag;
+    }
 
     /// Display name with quotes and quoted-pairs resolved.
     std::string DisplayNameText() const;
@@ -215,6 +227,17 @@ template <typename F>
 bool
 ForEachListElement(std::string_view value, F f)
 {
+    if (text::Find(value, ',') == std::string_view::npos)
+    {
+        // The common case: one value on the line.
+        const std::string_view element = text::Trim(value);
+        if (element.empty())
+        {
+            return false;
+        }
+        f(element);
+        return true;
+    }
     size_t start = 0;
     size_t i = 0;
     int angle = 0;

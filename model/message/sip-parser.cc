@@ -22,7 +22,8 @@ class Parser
 
     ParseResult Parse();
     bool ParseStartLine(std::string_view line);
-    bool ParseHeaderSection(char* begin, char* end);
+    /// Parses header lines from begin up to the empty line; returns the body start or nullptr.
+    char* ParseHeaderSection(char* begin, char* end);
     bool CheckField(const HeaderField& field);
     bool CheckRequestAgainstHeaders();
     bool FrameBody(size_t bodyStart);
@@ -289,25 +290,14 @@ Parser::Parse()
         Fail(400, "Bad Request", "empty message");
         return MakeError();
     }
-    const size_t lineEnd = m_in.find("\r\n");
-    if (lineEnd == std::string_view::npos)
+    const void* cr = std::memchr(m_in.data(), '\r', m_in.size());
+    const size_t lineEnd = cr == nullptr ? m_in.size()
+                                         : static_cast<size_t>(static_cast<const char*>(cr) - m_in.data());
+    if (lineEnd + 1 >= m_in.size() || m_in[lineEnd + 1] != '\n')
     {
         Fail(400, "Bad Request", "start line is not terminated by CRLF");
         return MakeError();
     }
-    // The header section ends at the first empty line; the start line may itself be followed
-    // directly by the empty line (a message without headers).
-    size_t headerEnd = lineEnd;
-    if (!(m_in.size() >= lineEnd + 4 && m_in.compare(lineEnd, 4, "\r\n\r\n") == 0))
-    {
-        headerEnd = FindEmptyLine(m_in, lineEnd + 2);
-        if (headerEnd == std::string_view::npos)
-        {
-            Fail(400, "Bad Request", "header section is not terminated by an empty line");
-            return MakeError();
-        }
-    }
-    const size_t bodyStart = headerEnd + 4;
 
     // One copy of the whole message; every view of the message points into it.
     m_textSize = m_in.size();
@@ -319,10 +309,14 @@ Parser::Parse()
     {
         return MakeError();
     }
-    if (headerEnd > lineEnd && !ParseHeaderSection(text + lineEnd + 2, text + headerEnd + 2))
+    // The header section runs to the first empty line, which the start line may be followed
+    // by directly (a message without headers).
+    char* body = ParseHeaderSection(text + lineEnd + 2, text + m_textSize);
+    if (body == nullptr)
     {
         return MakeError();
     }
+    const auto bodyStart = static_cast<size_t>(body - text);
     if (m_msg.m_isRequest && !CheckRequestAgainstHeaders())
     {
         return MakeError();
@@ -419,42 +413,74 @@ Parser::ParseStartLine(std::string_view line)
     return true;
 }
 
-bool
+char*
 Parser::ParseHeaderSection(char* begin, char* end)
 {
-    // [begin, end) holds the header lines, each ending in CRLF. Folded lines are joined in
+    // Header lines end in CRLF; an empty line ends the section. Folded lines are joined in
     // place: CRLF and the white space after it become one SP (RFC 3261 7.3.1).
     m_msg.m_headers.reserve(24);
+    static constexpr const char* kUnterminated = "header section is not terminated by an empty line";
     char* p = begin;
-    while (p < end)
+    while (true)
     {
+        if (end - p < 2)
+        {
+            Fail(400, "Bad Request", kUnterminated);
+            return nullptr;
+        }
+        if (p[0] == '\r' && p[1] == '\n')
+        {
+            return p + 2;
+        }
         if (IsWs(*p))
         {
-            return Fail(400, "Bad Request", "header section starts with a continuation line");
+            Fail(400, "Bad Request", "header section starts with a continuation line");
+            return nullptr;
         }
         char* eol = static_cast<char*>(std::memchr(p, '\r', static_cast<size_t>(end - p)));
-        // The section ends with CRLF, so eol always exists; fold while the next line is LWS.
         bool folded = false;
-        while (eol + 2 < end && IsWs(eol[2]))
+        while (eol != nullptr && eol + 2 < end && eol[1] == '\n' && IsWs(eol[2]))
         {
             folded = true;
             eol = static_cast<char*>(std::memchr(eol + 2, '\r', static_cast<size_t>(end - eol - 2)));
         }
-        if (eol == nullptr || eol[1] != '\n')
+        if (eol == nullptr || eol + 1 >= end)
         {
-            return Fail(400, "Bad Request", "bare CR in header section");
+            Fail(400, "Bad Request", kUnterminated);
+            return nullptr;
         }
-        char* colon = static_cast<char*>(std::memchr(p, ':', static_cast<size_t>(eol - p)));
-        if (colon == nullptr)
+        if (eol[1] != '\n')
         {
-            return Fail(400, "Bad Request", "header line without ':'",
-                        std::string_view(p, static_cast<size_t>(eol - p)));
+            Fail(400, "Bad Request", "bare CR in header section");
+            return nullptr;
         }
-        const std::string_view name =
-            Trim(std::string_view(p, static_cast<size_t>(colon - p)));
-        if (!IsToken(name))
+        // field-name = token, then HCOLON = *( SP / HTAB ) ":" SWS
+        char* colon = p;
+        while (colon < eol && Is(*colon, kToken))
         {
-            return Fail(400, "Bad Request", "header name is not a token", name);
+            ++colon;
+        }
+        const std::string_view name(p, static_cast<size_t>(colon - p));
+        while (colon < eol && IsWs(*colon))
+        {
+            ++colon;
+        }
+        if (colon == eol || *colon != ':')
+        {
+            if (std::memchr(colon, ':', static_cast<size_t>(eol - colon)) == nullptr)
+            {
+                Fail(400, "Bad Request", "header line without ':'",
+                     std::string_view(p, static_cast<size_t>(eol - p)));
+                return nullptr;
+            }
+            Fail(400, "Bad Request", "header name is not a token",
+                 std::string_view(p, static_cast<size_t>(colon - p + 1)));
+            return nullptr;
+        }
+        if (name.empty())
+        {
+            Fail(400, "Bad Request", "empty header name");
+            return nullptr;
         }
         char* vbegin = colon + 1;
         char* vend = eol;
@@ -476,7 +502,8 @@ Parser::ParseHeaderSection(char* begin, char* end)
                 }
                 if (*r == '\r' || *r == '\n')
                 {
-                    return Fail(400, "Bad Request", "bare CR or LF in header value", name);
+                    Fail(400, "Bad Request", "bare CR or LF in header value", name);
+                    return nullptr;
                 }
                 *w++ = *r;
             }
@@ -488,18 +515,16 @@ Parser::ParseHeaderSection(char* begin, char* end)
         m_msg.m_headers.push_back(field);
         if (!CheckField(field))
         {
-            return false;
+            return nullptr;
         }
         p = eol + 2;
     }
-    return true;
 }
 
 bool
 Parser::CheckField(const HeaderField& f)
 {
     Message& m = m_msg;
-    const std::string_view name = CanonicalName(f.id);
     const char* err = nullptr;
     uint64_t n = 0;
     switch (f.id)
@@ -673,6 +698,7 @@ Parser::CheckField(const HeaderField& f)
     {
         return true;
     }
+    const std::string_view name = CanonicalName(f.id);
     std::string reason = "Bad ";
     reason += name;
     return Fail(400, reason, name, err);

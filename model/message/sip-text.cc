@@ -94,56 +94,6 @@ const uint8_t kCharClass[256] = {
 };
 
 bool
-EqualsNoCase(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-    {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i)
-    {
-        if (ToLower(a[i]) != ToLower(b[i]))
-        {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool
-IsToken(std::string_view s)
-{
-    if (s.empty())
-    {
-        return false;
-    }
-    for (char c : s)
-    {
-        if (!Is(c, kToken))
-        {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string_view
-Trim(std::string_view s)
-{
-    size_t b = 0;
-    size_t e = s.size();
-    while (b < e && IsWs(s[b]))
-    {
-        ++b;
-    }
-    while (e > b && IsWs(s[e - 1]))
-    {
-        --e;
-    }
-    return s.substr(b, e - b);
-}
-
-bool
 ParseUnsigned(std::string_view s, uint64_t max, uint64_t* out)
 {
     if (s.empty())

@@ -76,14 +76,71 @@ ToLower(char c)
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
 }
 
+/**
+ * Index of the first c in s at or after from, npos when absent. A plain loop: header values
+ * are short, and a library call costs more than the scan.
+ */
+inline size_t
+Find(std::string_view s, char c, size_t from = 0)
+{
+    for (size_t i = from; i < s.size(); ++i)
+    {
+        if (s[i] == c)
+        {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
 /// Case-insensitive ASCII equality.
-bool EqualsNoCase(std::string_view a, std::string_view b);
+inline bool
+EqualsNoCase(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+    {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); ++i)
+    {
+        if (ToLower(a[i]) != ToLower(b[i]))
+        {
+            return false;
+        }
+    }
+    return true;
+}
 
 /// True when every octet of s is a token character and s is not empty.
-bool IsToken(std::string_view s);
+inline bool
+IsToken(std::string_view s)
+{
+    for (char c : s)
+    {
+        if (!Is(c, kToken))
+        {
+            return false;
+        }
+    }
+    return !s.empty();
+}
 
 /// Removes SP and HTAB at both ends (values are unfolded before they get here).
-std::string_view Trim(std::string_view s);
+inline std::string_view
+Trim(std::string_view s)
+{
+    size_t b = 0;
+    size_t e = s.size();
+    while (b < e && IsWs(s[b]))
+    {
+        ++b;
+    }
+    while (e > b && IsWs(s[e - 1]))
+    {
+        --e;
+    }
+    return s.substr(b, e - b);
+}
 
 /// Parses 1*DIGIT into a value no greater than max; false on empty, non-digit or overflow.
 bool ParseUnsigned(std::string_view s, uint64_t max, uint64_t* out);

@@ -32,7 +32,7 @@ NextParam(std::string_view s, size_t* pos)
 bool
 SplitParam(std::string_view param, std::string_view* name, std::string_view* value)
 {
-    const size_t eq = param.find('=');
+    const size_t eq = Find(param, '=');
     if (eq == std::string_view::npos)
     {
         *name = Trim(param);
@@ -103,64 +103,58 @@ AllEscapedOr(std::string_view s, uint8_t cls)
     return true;
 }
 
-/// host [":" port]; host = hostname / IPv4address / IPv6reference (RFC 3261 25.1).
+/**
+ * host [":" port] at the start of s (RFC 3261 25.1: hostname / IPv4address / IPv6reference).
+ * \param end receives the index one past the hostport
+ */
 const char*
-ParseHostPort(std::string_view s, Uri* out)
+ParseHostPort(std::string_view s, Uri* out, size_t* end)
 {
-    if (s.empty())
+    size_t i = 0;
+    if (!s.empty() && s[0] == '[')
     {
-        return "URI has no host";
-    }
-    size_t hostEnd;
-    if (s[0] == '[')
-    {
-        hostEnd = s.find(']');
-        if (hostEnd == std::string_view::npos)
+        i = 1;
+        while (i < s.size() && (IsHex(s[i]) || s[i] == ':' || s[i] == '.'))
         {
-            return "unterminated IPv6 reference in URI host";
+            ++i;
         }
-        for (size_t i = 1; i < hostEnd; ++i)
+        if (i >= s.size() || s[i] != ']')
         {
-            if (!IsHex(s[i]) && s[i] != ':' && s[i] != '.')
-            {
-                return "invalid IPv6 reference in URI host";
-            }
+            return "invalid IPv6 reference in URI host";
         }
-        ++hostEnd;
+        ++i;
     }
     else
     {
-        hostEnd = s.find(':');
-        if (hostEnd == std::string_view::npos)
+        while (i < s.size() && (Is(s[i], kAlnum) || s[i] == '-' || s[i] == '.'))
         {
-            hostEnd = s.size();
-        }
-        for (size_t i = 0; i < hostEnd; ++i)
-        {
-            if (!Is(s[i], kAlnum) && s[i] != '-' && s[i] != '.')
-            {
-                return "invalid character in URI host";
-            }
+            ++i;
         }
     }
-    out->host = s.substr(0, hostEnd);
-    if (out->host.empty())
+    if (i == 0)
     {
         return "URI has no host";
     }
-    if (hostEnd < s.size())
+    out->host = s.substr(0, i);
+    if (i < s.size() && s[i] == ':')
     {
-        if (s[hostEnd] != ':')
+        const size_t start = ++i;
+        while (i < s.size() && IsDigit(s[i]))
         {
-            return "invalid character after URI host";
+            ++i;
         }
         uint64_t port = 0;
-        if (!ParseUnsigned(s.substr(hostEnd + 1), 65535, &port))
+        if (!ParseUnsigned(s.substr(start, i - start), 65535, &port))
         {
             return "invalid URI port";
         }
         out->port = static_cast<int32_t>(port);
     }
+    if (i < s.size() && s[i] != ';' && s[i] != '?')
+    {
+        return "invalid character in URI host";
+    }
+    *end = i;
     return nullptr;
 }
 
@@ -172,7 +166,7 @@ CheckUriParams(std::string_view s)
     while (pos <= s.size())
     {
         const std::string_view param = detail::NextParam(s, &pos);
-        const size_t eq = param.find('=');
+        const size_t eq = Find(param, '=');
         const std::string_view name = param.substr(0, eq);
         if (name.empty())
         {
@@ -199,13 +193,13 @@ CheckUriHeaders(std::string_view s)
     size_t start = 0;
     while (start <= s.size())
     {
-        size_t end = s.find('&', start);
+        size_t end = Find(s, '&', start);
         if (end == std::string_view::npos)
         {
             end = s.size();
         }
         const std::string_view h = s.substr(start, end - start);
-        const size_t eq = h.find('=');
+        const size_t eq = Find(h, '=');
         if (eq == 0 || eq == std::string_view::npos)
         {
             return "invalid header in URI";
@@ -226,11 +220,11 @@ ParseSipUri(std::string_view rest, Uri* out)
     // Split off headers, then parameters. The user part may contain ';' and '?'
     // (user-unreserved), so userinfo is cut first at the '@'.
     size_t hostStart = 0;
-    const size_t at = rest.find('@');
+    const size_t at = Find(rest, '@');
     if (at != std::string_view::npos)
     {
         const std::string_view userinfo = rest.substr(0, at);
-        const size_t colon = userinfo.find(':');
+        const size_t colon = Find(userinfo, ':');
         out->hasUser = true;
         out->user = userinfo.substr(0, colon);
         if (out->user.empty())
@@ -252,34 +246,35 @@ ParseSipUri(std::string_view rest, Uri* out)
         }
         hostStart = at + 1;
     }
-    std::string_view tail = rest.substr(hostStart);
-    const size_t q = tail.find('?');
-    if (q != std::string_view::npos)
+    const std::string_view tail = rest.substr(hostStart);
+    size_t i = 0;
+    if (const char* err = ParseHostPort(tail, out, &i))
     {
-        out->headers = tail.substr(q + 1);
-        if (const char* err = CheckUriHeaders(out->headers))
-        {
-            return err;
-        }
-        tail = tail.substr(0, q);
+        return err;
     }
-    const size_t semi = tail.find(';');
-    if (semi != std::string_view::npos)
+    if (i < tail.size() && tail[i] == ';')
     {
-        out->params = ParamList(tail.substr(semi + 1));
+        const size_t q = Find(tail, '?', i);
+        out->params = ParamList(tail.substr(i + 1, q == std::string_view::npos ? q : q - i - 1));
         if (const char* err = CheckUriParams(out->params.Raw()))
         {
             return err;
         }
-        tail = tail.substr(0, semi);
+        i = q == std::string_view::npos ? tail.size() : q;
     }
-    return ParseHostPort(tail, out);
+    if (i < tail.size())
+    {
+        // tail[i] == '?'
+        out->headers = tail.substr(i + 1);
+        return CheckUriHeaders(out->headers);
+    }
+    return nullptr;
 }
 
 const char*
 ParseTelUri(std::string_view rest, Uri* out)
 {
-    const size_t semi = rest.find(';');
+    const size_t semi = Find(rest, ';');
     out->user = rest.substr(0, semi);
     out->hasUser = true;
     if (out->user.empty())
@@ -309,7 +304,7 @@ ParseUri(std::string_view text, Uri* out)
 {
     *out = Uri();
     out->text = text;
-    const size_t colon = text.find(':');
+    const size_t colon = Find(text, ':');
     if (colon == std::string_view::npos || colon == 0)
     {
         return "URI has no scheme";
@@ -328,14 +323,6 @@ ParseUri(std::string_view text, Uri* out)
         }
     }
     const std::string_view rest = text.substr(colon + 1);
-    for (char c : rest)
-    {
-        const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"')
-        {
-            return "invalid character in URI";
-        }
-    }
     if (EqualsNoCase(out->schemeName, "sip"))
     {
         out->scheme = UriScheme::Sip;
@@ -356,6 +343,14 @@ ParseUri(std::string_view text, Uri* out)
     if (rest.empty())
     {
         return "empty URI after scheme";
+    }
+    for (char c : rest)
+    {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"')
+        {
+            return "invalid character in URI";
+        }
     }
     return nullptr;
 }

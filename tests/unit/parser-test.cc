@@ -165,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Fault{"", 400, "empty"},
         Fault{"INVITE sip:a@b SIP/2.0", 400, "CRLF"},
-        Fault{"INVITE sip:a@b SIP/2.0\r\nVia: x\r\n", 400, "empty line"},
+        Fault{"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n", 400, "empty line"},
         Fault{Invite({"Content-Length: 10"}, "abc"), 400, "larger than"},
         Fault{Invite({"Content-Length: five"}), 400, "Content-Length"},
         Fault{Invite({"Content-Length: 0", "l: 0"}), 400, "more than one"},
