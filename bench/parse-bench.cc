@@ -10,8 +10,8 @@
 #include "message/sip-parser.h"
 
 #include <atomic>
-#include <cstdarg>
 #include <benchmark/benchmark.h>
+#include <cstdarg>
 #include <cstdlib>
 #include <fstream>
 #include <new>
@@ -25,8 +25,7 @@ extern "C"
 #include <osipparser2/osip_port.h>
 }
 
-namespace
-{
+namespace {
 
 std::atomic<size_t> g_allocations{0};
 
@@ -55,8 +54,7 @@ operator delete(void* p, size_t) noexcept
     std::free(p);
 }
 
-namespace
-{
+namespace {
 
 struct Sample
 {
@@ -111,8 +109,8 @@ SipsimParse(benchmark::State& state, const std::string& bytes)
         }
     }
     const double allocs = static_cast<double>(g_allocations.load() - allocsBefore);
-    state.counters["allocs_per_msg"] =
-        benchmark::Counter(allocs / static_cast<double>(state.iterations()));
+    state.counters["allocs_per_msg"]
+        = benchmark::Counter(allocs / static_cast<double>(state.iterations()));
     state.SetItemsProcessed(state.iterations());
     state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes.size()));
 }
@@ -180,8 +178,7 @@ OsipSerialize(benchmark::State& state, const std::string& bytes)
 
 void
 DiscardOsipTrace(const char*, int, osip_trace_level_t, const char*, va_list)
-{
-}
+{}
 
 } // namespace
 
@@ -202,8 +199,7 @@ main(int argc, char** argv)
         benchmark::RegisterBenchmark(("parse/osip/" + s.name).c_str(), OsipParse, s.bytes);
         benchmark::RegisterBenchmark(("serialize/sipsim/" + s.name).c_str(), SipsimSerialize,
                                      s.bytes);
-        benchmark::RegisterBenchmark(("serialize/osip/" + s.name).c_str(), OsipSerialize,
-                                     s.bytes);
+        benchmark::RegisterBenchmark(("serialize/osip/" + s.name).c_str(), OsipSerialize, s.bytes);
     }
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))

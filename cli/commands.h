@@ -4,10 +4,8 @@
 #ifndef SIPSIM_CLI_COMMANDS_H
 #define SIPSIM_CLI_COMMANDS_H
 
-namespace sipsim
-{
-namespace cli
-{
+namespace sipsim {
+namespace cli {
 
 /**
  * sipsim parse [--json] FILE...: parses each file as one raw SIP message (datagram framing).

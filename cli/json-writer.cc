@@ -2,12 +2,9 @@
 
 #include <cstdint>
 
-namespace sipsim
-{
-namespace cli
-{
-namespace
-{
+namespace sipsim {
+namespace cli {
+namespace {
 
 /// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one.
 size_t

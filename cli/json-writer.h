@@ -8,10 +8,8 @@
 #include <string>
 #include <string_view>
 
-namespace sipsim
-{
-namespace cli
-{
+namespace sipsim {
+namespace cli {
 
 /// Appends s as a JSON string literal, quotes included.
 void AppendJsonString(std::string* out, std::string_view s);

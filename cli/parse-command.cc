@@ -13,12 +13,9 @@
 #include <string>
 #include <vector>
 
-namespace sipsim
-{
-namespace cli
-{
-namespace
-{
+namespace sipsim {
+namespace cli {
+namespace {
 
 bool
 ReadFile(const std::string& path, std::string* out, std::string* error)

@@ -6,8 +6,7 @@
 #include <cstring>
 #include <iostream>
 
-namespace
-{
+namespace {
 
 void
 PrintUsage(std::ostream& os)

@@ -3,13 +3,11 @@
 #include <array>
 #include <cstdlib>
 
-namespace sipsim
-{
+namespace sipsim {
 
 using namespace text;
 
-namespace
-{
+namespace {
 
 struct NameEntry
 {
@@ -128,15 +126,9 @@ struct Cursor
     std::string_view s;
     size_t p = 0;
 
-    bool AtEnd() const
-    {
-        return p >= s.size();
-    }
+    bool AtEnd() const { return p >= s.size(); }
 
-    char Peek() const
-    {
-        return p < s.size() ? s[p] : '\0';
-    }
+    char Peek() const { return p < s.size() ? s[p] : '\0'; }
 
     size_t SkipWs()
     {
@@ -168,10 +160,7 @@ struct Cursor
         return s.substr(start, p - start);
     }
 
-    std::string_view Rest() const
-    {
-        return p < s.size() ? s.substr(p) : std::string_view();
-    }
+    std::string_view Rest() const { return p < s.size() ? s.substr(p) : std::string_view(); }
 };
 
 bool
@@ -194,8 +183,8 @@ LookupHeader(std::string_view name)
     for (uint8_t k = 0; k < index.counts[len]; ++k)
     {
         const NameEntry& e = kNames[index.slots[len][k]];
-        if (ToLower(e.name[0]) == ToLower(name[0]) && ToLower(e.name[len - 1]) == ToLower(name[len - 1])
-            && EqualsNoCase(e.name, name))
+        if (ToLower(e.name[0]) == ToLower(name[0])
+            && ToLower(e.name[len - 1]) == ToLower(name[len - 1]) && EqualsNoCase(e.name, name))
         {
             return e.id;
         }
@@ -249,7 +238,7 @@ IsListHeader(HeaderId id)
  * Walks generic parameters once: checks token names and token/host/quoted-string values, and
  * hands each parameter to onParam(name, value, hasValue), which may return an error.
  */
-template <typename F>
+template<typename F>
 const char*
 ScanParams(std::string_view raw, F&& onParam)
 {
@@ -303,9 +292,8 @@ ScanParams(std::string_view raw, F&& onParam)
 const char*
 CheckGenericParams(std::string_view raw)
 {
-    return ScanParams(raw, [](std::string_view, std::string_view, bool) -> const char* {
-        return nullptr;
-    });
+    return ScanParams(
+        raw, [](std::string_view, std::string_view, bool) -> const char* { return nullptr; });
 }
 
 // --- Via ----------------------------------------------------------------------------------------
@@ -418,35 +406,34 @@ ParseVia(std::string_view value, Via* out)
     }
     out->params = ParamList(c.Rest());
     // One walk over the parameters checks them and picks out those the stack uses.
-    return ScanParams(out->params.Raw(),
-                      [out](std::string_view name, std::string_view v, bool) -> const char* {
-                          uint64_t n = 0;
-                          if (EqualsNoCase(name, "branch"))
-                          {
-                              if (!IsToken(v))
-                              {
-                                  return "invalid Via branch";
-                              }
-                              if (out->branch.empty())
-                              {
-                                  out->branch = v;
-                              }
-                          }
-                          else if (EqualsNoCase(name, "ttl"))
-                          {
-                              if (!ParseUnsigned(v, 255, &n))
-                              {
-                                  return "Via ttl out of range";
-                              }
-                              out->ttl = static_cast<int16_t>(n);
-                          }
-                          else if (EqualsNoCase(name, "rport") && !v.empty()
-                                   && !ParseUnsigned(v, 65535, &n))
-                          {
-                              return "invalid Via rport";
-                          }
-                          return nullptr;
-                      });
+    return ScanParams(
+        out->params.Raw(), [out](std::string_view name, std::string_view v, bool) -> const char* {
+            uint64_t n = 0;
+            if (EqualsNoCase(name, "branch"))
+            {
+                if (!IsToken(v))
+                {
+                    return "invalid Via branch";
+                }
+                if (out->branch.empty())
+                {
+                    out->branch = v;
+                }
+            }
+            else if (EqualsNoCase(name, "ttl"))
+            {
+                if (!ParseUnsigned(v, 255, &n))
+                {
+                    return "Via ttl out of range";
+                }
+                out->ttl = static_cast<int16_t>(n);
+            }
+            else if (EqualsNoCase(name, "rport") && !v.empty() && !ParseUnsigned(v, 65535, &n))
+            {
+                return "invalid Via rport";
+            }
+            return nullptr;
+        });
 }
 
 // --- name-addr / addr-spec ----------------------------------------------------------------------

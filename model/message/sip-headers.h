@@ -13,8 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace sipsim
-{
+namespace sipsim {
 
 /// Header fields the message layer knows by name. Anything else is HeaderId::Unknown.
 enum class HeaderId : uint8_t
@@ -85,7 +84,7 @@ bool IsListHeader(HeaderId id);
  * quoted strings and <...> do not split), with LWS trimmed. Stops when f returns false.
  * \return false when an element is empty (",,"), true otherwise
  */
-template <typename F>
+template<typename F>
 bool ForEachListElement(std::string_view value, F f);
 
 /// Via value (RFC 3261 20.42, 18.2.1): sent-protocol SP sent-by *( SEMI via-params ).
@@ -101,35 +100,20 @@ struct Via
     int16_t ttl = -1;                 ///< ttl parameter (0..255), -1 when absent
 
     /// The branch parameter, empty when absent.
-    std::string_view Branch() const
-    {
-        return branch;
-    }
+    std::string_view Branch() const { return branch; }
 
     /// True when the branch starts with the RFC 3261 magic cookie "z9hG4bK" (section 8.1.1.7).
     bool HasMagicCookie() const;
 
-    std::optional<std::string_view> Received() const
-    {
-        return params.Get("received");
-    }
+    std::optional<std::string_view> Received() const { return params.Get("received"); }
 
-    std::optional<std::string_view> Maddr() const
-    {
-        return params.Get("maddr");
-    }
+    std::optional<std::string_view> Maddr() const { return params.Get("maddr"); }
 
     /// rport (RFC 3581): nullopt when absent, an empty view when present without value.
-    std::optional<std::string_view> Rport() const
-    {
-        return params.Get("rport");
-    }
+    std::optional<std::string_view> Rport() const { return params.Get("rport"); }
 
     /// ttl (0..255), -1 when absent.
-    int Ttl() const
-    {
-        return ttl;
-    }
+    int Ttl() const { return ttl; }
 
     /// Formats a Via value "SIP/2.0/<transport> host[:port];branch=<branch>".
     static std::string Format(std::string_view transport, std::string_view host, int32_t port,
@@ -152,10 +136,7 @@ struct NameAddr
     bool bracketed = false; ///< written as name-addr (<...>)
 
     /// The tag parameter, empty when absent.
-    std::string_view Tag() const
-    {
-        return tag;
-    }
+    std::string_view Tag() const { return tag; }
 
     /// Display name with quotes and quoted-pairs resolved.
     std::string DisplayNameText() const;
@@ -223,7 +204,7 @@ const char* CheckGenericParams(std::string_view raw);
 
 // ------------------------------------------------------------------------------------------------
 
-template <typename F>
+template<typename F>
 bool
 ForEachListElement(std::string_view value, F f)
 {

@@ -2,13 +2,11 @@
 
 #include <cstring>
 
-namespace sipsim
-{
+namespace sipsim {
 
 using namespace text;
 
-namespace
-{
+namespace {
 
 struct MethodEntry
 {
@@ -17,11 +15,13 @@ struct MethodEntry
 };
 
 constexpr MethodEntry kMethods[] = {
-    {"INVITE", Method::Invite},       {"ACK", Method::Ack},         {"BYE", Method::Bye},
-    {"CANCEL", Method::Cancel},       {"OPTIONS", Method::Options}, {"REGISTER", Method::Register},
-    {"PRACK", Method::Prack},         {"SUBSCRIBE", Method::Subscribe},
-    {"NOTIFY", Method::Notify},       {"PUBLISH", Method::Publish}, {"INFO", Method::Info},
-    {"REFER", Method::Refer},         {"MESSAGE", Method::Message}, {"UPDATE", Method::Update},
+    {"INVITE", Method::Invite},   {"ACK", Method::Ack},
+    {"BYE", Method::Bye},         {"CANCEL", Method::Cancel},
+    {"OPTIONS", Method::Options}, {"REGISTER", Method::Register},
+    {"PRACK", Method::Prack},     {"SUBSCRIBE", Method::Subscribe},
+    {"NOTIFY", Method::Notify},   {"PUBLISH", Method::Publish},
+    {"INFO", Method::Info},       {"REFER", Method::Refer},
+    {"MESSAGE", Method::Message}, {"UPDATE", Method::Update},
 };
 
 /// First value of a (possibly list) header field.
@@ -36,7 +36,7 @@ FirstElement(std::string_view value)
     return first;
 }
 
-template <typename T, typename ParseFn>
+template<typename T, typename ParseFn>
 std::vector<T>
 DecodeList(const std::vector<HeaderField>& headers, HeaderId id, ParseFn parse)
 {
@@ -93,58 +93,110 @@ DefaultReasonPhrase(uint16_t code)
     switch (code)
     {
         // RFC 3261 section 21
-        case 100: return "Trying";
-        case 180: return "Ringing";
-        case 181: return "Call Is Being Forwarded";
-        case 182: return "Queued";
-        case 183: return "Session Progress";
-        case 200: return "OK";
-        case 202: return "Accepted";
-        case 300: return "Multiple Choices";
-        case 301: return "Moved Permanently";
-        case 302: return "Moved Temporarily";
-        case 305: return "Use Proxy";
-        case 380: return "Alternative Service";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 402: return "Payment Required";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 406: return "Not Acceptable";
-        case 407: return "Proxy Authentication Required";
-        case 408: return "Request Timeout";
-        case 410: return "Gone";
-        case 413: return "Request Entity Too Large";
-        case 414: return "Request-URI Too Long";
-        case 415: return "Unsupported Media Type";
-        case 416: return "Unsupported URI Scheme";
-        case 420: return "Bad Extension";
-        case 421: return "Extension Required";
-        case 423: return "Interval Too Brief";
-        case 480: return "Temporarily Unavailable";
-        case 481: return "Call/Transaction Does Not Exist";
-        case 482: return "Loop Detected";
-        case 483: return "Too Many Hops";
-        case 484: return "Address Incomplete";
-        case 485: return "Ambiguous";
-        case 486: return "Busy Here";
-        case 487: return "Request Terminated";
-        case 488: return "Not Acceptable Here";
-        case 491: return "Request Pending";
-        case 493: return "Undecipherable";
-        case 500: return "Server Internal Error";
-        case 501: return "Not Implemented";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Server Time-out";
-        case 505: return "Version Not Supported";
-        case 513: return "Message Too Large";
-        case 600: return "Busy Everywhere";
-        case 603: return "Decline";
-        case 604: return "Does Not Exist Anywhere";
-        case 606: return "Not Acceptable";
-        default: return std::string_view();
+        case 100:
+            return "Trying";
+        case 180:
+            return "Ringing";
+        case 181:
+            return "Call Is Being Forwarded";
+        case 182:
+            return "Queued";
+        case 183:
+            return "Session Progress";
+        case 200:
+            return "OK";
+        case 202:
+            return "Accepted";
+        case 300:
+            return "Multiple Choices";
+        case 301:
+            return "Moved Permanently";
+        case 302:
+            return "Moved Temporarily";
+        case 305:
+            return "Use Proxy";
+        case 380:
+            return "Alternative Service";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 402:
+            return "Payment Required";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 406:
+            return "Not Acceptable";
+        case 407:
+            return "Proxy Authentication Required";
+        case 408:
+            return "Request Timeout";
+        case 410:
+            return "Gone";
+        case 413:
+            return "Request Entity Too Large";
+        case 414:
+            return "Request-URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
+        case 416:
+            return "Unsupported URI Scheme";
+        case 420:
+            return "Bad Extension";
+        case 421:
+            return "Extension Required";
+        case 423:
+            return "Interval Too Brief";
+        case 480:
+            return "Temporarily Unavailable";
+        case 481:
+            return "Call/Transaction Does Not Exist";
+        case 482:
+            return "Loop Detected";
+        case 483:
+            return "Too Many Hops";
+        case 484:
+            return "Address Incomplete";
+        case 485:
+            return "Ambiguous";
+        case 486:
+            return "Busy Here";
+        case 487:
+            return "Request Terminated";
+        case 488:
+            return "Not Acceptable Here";
+        case 491:
+            return "Request Pending";
+        case 493:
+            return "Undecipherable";
+        case 500:
+            return "Server Internal Error";
+        case 501:
+            return "Not Implemented";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Server Time-out";
+        case 505:
+            return "Version Not Supported";
+        case 513:
+            return "Message Too Large";
+        case 600:
+            return "Busy Everywhere";
+        case 603:
+            return "Decline";
+        case 604:
+            return "Does Not Exist Anywhere";
+        case 606:
+            return "Not Acceptable";
+        default:
+            return std::string_view();
     }
 }
 
@@ -153,8 +205,7 @@ DefaultReasonPhrase(uint16_t code)
 Message::Message()
     : m_method("OPTIONS")
     , m_version("SIP/2.0")
-{
-}
+{}
 
 Message::~Message() = default;
 Message::Message(Message&& other) noexcept = default;
@@ -585,9 +636,9 @@ Message::GetContentType() const
 HeaderId
 Message::MissingRequiredHeader() const
 {
-    static constexpr HeaderId kRequired[] = {HeaderId::To,     HeaderId::From,
-                                             HeaderId::CSeq,   HeaderId::CallId,
-                                             HeaderId::MaxForwards, HeaderId::Via};
+    static constexpr HeaderId kRequired[]
+        = {HeaderId::To,     HeaderId::From,        HeaderId::CSeq,
+           HeaderId::CallId, HeaderId::MaxForwards, HeaderId::Via};
     for (HeaderId id : kRequired)
     {
         if (id == HeaderId::MaxForwards && !m_isRequest)
@@ -605,10 +656,9 @@ Message::MissingRequiredHeader() const
 HeaderId
 Message::DuplicatedSingleHeader() const
 {
-    static constexpr HeaderId kSingle[] = {HeaderId::To,          HeaderId::From,
-                                           HeaderId::CSeq,        HeaderId::CallId,
-                                           HeaderId::MaxForwards, HeaderId::ContentLength,
-                                           HeaderId::ContentType, HeaderId::Expires};
+    static constexpr HeaderId kSingle[] = {
+        HeaderId::To,          HeaderId::From,          HeaderId::CSeq,        HeaderId::CallId,
+        HeaderId::MaxForwards, HeaderId::ContentLength, HeaderId::ContentType, HeaderId::Expires};
     for (HeaderId id : kSingle)
     {
         if (CountHeaderFields(id) > 1)

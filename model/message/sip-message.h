@@ -14,8 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sipsim
-{
+namespace sipsim {
 
 /// Methods of RFC 3261 and the common extensions; any other token is Method::Extension.
 enum class Method : uint8_t
@@ -88,59 +87,29 @@ class Message
     static Message MakeResponse(uint16_t code, std::string_view reason = {});
 
     // --- start line ---------------------------------------------------------------------------
-    bool IsRequest() const
-    {
-        return m_isRequest;
-    }
+    bool IsRequest() const { return m_isRequest; }
 
-    bool IsResponse() const
-    {
-        return !m_isRequest;
-    }
+    bool IsResponse() const { return !m_isRequest; }
 
-    Method GetMethod() const
-    {
-        return m_methodId;
-    }
+    Method GetMethod() const { return m_methodId; }
 
     /// The method token as written (requests only).
-    std::string_view GetMethodName() const
-    {
-        return m_method;
-    }
+    std::string_view GetMethodName() const { return m_method; }
 
-    std::string_view GetRequestUriText() const
-    {
-        return m_requestUriText;
-    }
+    std::string_view GetRequestUriText() const { return m_requestUriText; }
 
-    const Uri& GetRequestUri() const
-    {
-        return m_requestUri;
-    }
+    const Uri& GetRequestUri() const { return m_requestUri; }
 
     void SetRequestUri(std::string_view uri);
 
-    std::string_view GetVersion() const
-    {
-        return m_version;
-    }
+    std::string_view GetVersion() const { return m_version; }
 
-    uint16_t GetStatusCode() const
-    {
-        return m_status;
-    }
+    uint16_t GetStatusCode() const { return m_status; }
 
-    std::string_view GetReasonPhrase() const
-    {
-        return m_reason;
-    }
+    std::string_view GetReasonPhrase() const { return m_reason; }
 
     // --- header fields ------------------------------------------------------------------------
-    const std::vector<HeaderField>& GetHeaders() const
-    {
-        return m_headers;
-    }
+    const std::vector<HeaderField>& GetHeaders() const { return m_headers; }
 
     /// Value of the first field with that id.
     std::optional<std::string_view> FindHeader(HeaderId id) const;
@@ -148,10 +117,7 @@ class Message
     /// Value of the first field with that name (case-insensitive; compact forms resolve).
     std::optional<std::string_view> FindHeader(std::string_view name) const;
 
-    bool HasHeader(HeaderId id) const
-    {
-        return FindHeader(id).has_value();
-    }
+    bool HasHeader(HeaderId id) const { return FindHeader(id).has_value(); }
 
     /// Number of header field lines with that id.
     size_t CountHeaderFields(HeaderId id) const;
@@ -179,44 +145,23 @@ class Message
 
     // --- cached typed headers -----------------------------------------------------------------
     /// Call-ID, empty when absent.
-    std::string_view GetCallId() const
-    {
-        return m_callId;
-    }
+    std::string_view GetCallId() const { return m_callId; }
 
     /// CSeq; nullptr when absent.
-    const CSeq* GetCSeq() const
-    {
-        return m_hasCSeq ? &m_cseq : nullptr;
-    }
+    const CSeq* GetCSeq() const { return m_hasCSeq ? &m_cseq : nullptr; }
 
     /// The topmost Via value; nullptr when there is none.
-    const Via* GetTopVia() const
-    {
-        return m_hasTopVia ? &m_topVia : nullptr;
-    }
+    const Via* GetTopVia() const { return m_hasTopVia ? &m_topVia : nullptr; }
 
-    const NameAddr* GetFrom() const
-    {
-        return m_hasFrom ? &m_from : nullptr;
-    }
+    const NameAddr* GetFrom() const { return m_hasFrom ? &m_from : nullptr; }
 
-    const NameAddr* GetTo() const
-    {
-        return m_hasTo ? &m_to : nullptr;
-    }
+    const NameAddr* GetTo() const { return m_hasTo ? &m_to : nullptr; }
 
     /// Max-Forwards, -1 when absent.
-    int GetMaxForwards() const
-    {
-        return m_maxForwards;
-    }
+    int GetMaxForwards() const { return m_maxForwards; }
 
     /// Content-Length, -1 when absent.
-    int64_t GetContentLength() const
-    {
-        return m_contentLength;
-    }
+    int64_t GetContentLength() const { return m_contentLength; }
 
     // --- typed headers decoded on demand --------------------------------------------------------
     std::vector<Via> GetVias() const;
@@ -244,10 +189,7 @@ class Message
     HeaderId DuplicatedSingleHeader() const;
 
     // --- body ---------------------------------------------------------------------------------
-    std::string_view GetBody() const
-    {
-        return m_body;
-    }
+    std::string_view GetBody() const { return m_body; }
 
     /// Sets the body and its Content-Type (none when empty) and Content-Length headers.
     void SetBody(std::string_view contentType, std::string_view body);
@@ -265,10 +207,7 @@ class Message
     /// Same start line, header fields (id, name for unknown headers, value) and body.
     bool operator==(const Message& other) const;
 
-    bool operator!=(const Message& other) const
-    {
-        return !(*this == other);
-    }
+    bool operator!=(const Message& other) const { return !(*this == other); }
 
   private:
     friend class Parser;
@@ -279,8 +218,8 @@ class Message
     void RefreshCache();
     void CopyFrom(const Message& other);
 
-    std::unique_ptr<char[]> m_text;                 ///< parsed text (or copied text)
-    std::vector<std::unique_ptr<char[]>> m_added;   ///< text added by setters
+    std::unique_ptr<char[]> m_text;               ///< parsed text (or copied text)
+    std::vector<std::unique_ptr<char[]>> m_added; ///< text added by setters
     std::vector<HeaderField> m_headers;
 
     bool m_isRequest = true;

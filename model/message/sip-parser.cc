@@ -2,8 +2,7 @@
 
 #include <cstring>
 
-namespace sipsim
-{
+namespace sipsim {
 
 using namespace text;
 
@@ -17,8 +16,7 @@ class Parser
     Parser(std::string_view bytes, Framing framing)
         : m_in(bytes)
         , m_framing(framing)
-    {
-    }
+    {}
 
     ParseResult Parse();
     bool ParseStartLine(std::string_view line);
@@ -42,8 +40,7 @@ class Parser
     bool m_seenContentLength = false;
 };
 
-namespace
-{
+namespace {
 
 /// RFC 3261 25.1 word, for Call-ID = word [ "@" word ].
 bool
@@ -291,8 +288,9 @@ Parser::Parse()
         return MakeError();
     }
     const void* cr = std::memchr(m_in.data(), '\r', m_in.size());
-    const size_t lineEnd = cr == nullptr ? m_in.size()
-                                         : static_cast<size_t>(static_cast<const char*>(cr) - m_in.data());
+    const size_t lineEnd = cr == nullptr
+                               ? m_in.size()
+                               : static_cast<size_t>(static_cast<const char*>(cr) - m_in.data());
     if (lineEnd + 1 >= m_in.size() || m_in[lineEnd + 1] != '\n')
     {
         Fail(400, "Bad Request", "start line is not terminated by CRLF");
@@ -341,15 +339,13 @@ Parser::ParseStartLine(std::string_view line)
         m.m_version = line.substr(0, sp);
         if (!IsVersion20(m.m_version))
         {
-            return Fail(0, "", "response with an unsupported SIP version",
-                        m.m_version);
+            return Fail(0, "", "response with an unsupported SIP version", m.m_version);
         }
         const std::string_view rest = sp == std::string_view::npos ? "" : line.substr(sp + 1);
         const size_t sp2 = rest.find(' ');
         const std::string_view code = rest.substr(0, sp2);
         uint64_t status = 0;
-        if (code.size() != 3 || !ParseUnsigned(code, 999, &status) || status < 100
-            || status > 699)
+        if (code.size() != 3 || !ParseUnsigned(code, 999, &status) || status < 100 || status > 699)
         {
             return Fail(0, "", "Status-Code is not a three-digit number from 100 to 699");
         }
@@ -370,7 +366,8 @@ Parser::ParseStartLine(std::string_view line)
     const size_t sp2 = line.rfind(' ');
     if (sp1 == std::string_view::npos || sp1 == sp2)
     {
-        return Fail(400, "Bad Request Line", "Request-Line must be Method SP Request-URI SP SIP-Version");
+        return Fail(400, "Bad Request Line",
+                    "Request-Line must be Method SP Request-URI SP SIP-Version");
     }
     m.m_method = line.substr(0, sp1);
     if (!IsToken(m.m_method))
@@ -419,7 +416,8 @@ Parser::ParseHeaderSection(char* begin, char* end)
     // Header lines end in CRLF; an empty line ends the section. Folded lines are joined in
     // place: CRLF and the white space after it become one SP (RFC 3261 7.3.1).
     m_msg.m_headers.reserve(24);
-    static constexpr const char* kUnterminated = "header section is not terminated by an empty line";
+    static constexpr const char* kUnterminated
+        = "header section is not terminated by an empty line";
     char* p = begin;
     while (true)
     {
@@ -442,7 +440,8 @@ Parser::ParseHeaderSection(char* begin, char* end)
         while (eol != nullptr && eol + 2 < end && eol[1] == '\n' && IsWs(eol[2]))
         {
             folded = true;
-            eol = static_cast<char*>(std::memchr(eol + 2, '\r', static_cast<size_t>(end - eol - 2)));
+            eol = static_cast<char*>(
+                std::memchr(eol + 2, '\r', static_cast<size_t>(end - eol - 2)));
         }
         if (eol == nullptr || eol + 1 >= end)
         {
@@ -509,8 +508,8 @@ Parser::ParseHeaderSection(char* begin, char* end)
             }
             vend = w;
         }
-        const std::string_view value =
-            Trim(std::string_view(vbegin, static_cast<size_t>(vend - vbegin)));
+        const std::string_view value
+            = Trim(std::string_view(vbegin, static_cast<size_t>(vend - vbegin)));
         const HeaderField field{LookupHeader(name), name, value};
         m_msg.m_headers.push_back(field);
         if (!CheckField(field))
@@ -529,7 +528,8 @@ Parser::CheckField(const HeaderField& f)
     uint64_t n = 0;
     switch (f.id)
     {
-        case HeaderId::Via: {
+        case HeaderId::Via:
+        {
             bool first = true;
             const bool ok = ForEachListElement(f.value, [&](std::string_view e) {
                 Via via;
@@ -549,7 +549,8 @@ Parser::CheckField(const HeaderField& f)
             break;
         }
         case HeaderId::From:
-        case HeaderId::To: {
+        case HeaderId::To:
+        {
             const bool isFrom = f.id == HeaderId::From;
             if (isFrom ? m.m_hasFrom : m.m_hasTo)
             {
@@ -607,7 +608,8 @@ Parser::CheckField(const HeaderField& f)
             }
             m_seenContentLength = true;
             break;
-        case HeaderId::Contact: {
+        case HeaderId::Contact:
+        {
             if (f.value == "*")
             {
                 break;
@@ -635,7 +637,8 @@ Parser::CheckField(const HeaderField& f)
             break;
         }
         case HeaderId::Route:
-        case HeaderId::RecordRoute: {
+        case HeaderId::RecordRoute:
+        {
             const bool ok = ForEachListElement(f.value, [&err](std::string_view e) {
                 NameAddr route;
                 err = ParseNameAddr(e, &route);
@@ -661,17 +664,20 @@ Parser::CheckField(const HeaderField& f)
             err = CheckTokenList(f.value, true);
             break;
         case HeaderId::Expires:
-        case HeaderId::MinExpires: {
+        case HeaderId::MinExpires:
+        {
             uint32_t v = 0;
             err = ParseDeltaSeconds(f.value, &v);
             break;
         }
-        case HeaderId::RetryAfter: {
+        case HeaderId::RetryAfter:
+        {
             RetryAfter v;
             err = ParseRetryAfter(f.value, &v);
             break;
         }
-        case HeaderId::Warning: {
+        case HeaderId::Warning:
+        {
             const bool ok = ForEachListElement(f.value, [&err](std::string_view e) {
                 WarningValue w;
                 err = ParseWarning(e, &w);
@@ -683,7 +689,8 @@ Parser::CheckField(const HeaderField& f)
             }
             break;
         }
-        case HeaderId::ContentType: {
+        case HeaderId::ContentType:
+        {
             MediaType v;
             err = ParseMediaType(f.value, &v);
             break;

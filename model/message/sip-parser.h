@@ -12,8 +12,7 @@
 #include <string_view>
 #include <variant>
 
-namespace sipsim
-{
+namespace sipsim {
 
 /// How the bytes were framed by the transport (RFC 3261 18.3).
 enum class Framing : uint8_t
@@ -51,38 +50,21 @@ class ParseResult
   public:
     ParseResult(Message message)
         : m_value(std::move(message))
-    {
-    }
+    {}
 
     ParseResult(ParseError error)
         : m_value(std::move(error))
-    {
-    }
+    {}
 
-    bool Ok() const
-    {
-        return m_value.index() == 0;
-    }
+    bool Ok() const { return m_value.index() == 0; }
 
-    explicit operator bool() const
-    {
-        return Ok();
-    }
+    explicit operator bool() const { return Ok(); }
 
-    Message& GetMessage()
-    {
-        return std::get<0>(m_value);
-    }
+    Message& GetMessage() { return std::get<0>(m_value); }
 
-    const Message& GetMessage() const
-    {
-        return std::get<0>(m_value);
-    }
+    const Message& GetMessage() const { return std::get<0>(m_value); }
 
-    const ParseError& GetError() const
-    {
-        return std::get<1>(m_value);
-    }
+    const ParseError& GetError() const { return std::get<1>(m_value); }
 
   private:
     std::variant<Message, ParseError> m_value;
@@ -106,8 +88,8 @@ struct StreamFrame
     };
 
     Status status = Status::Incomplete;
-    size_t length = 0;   ///< with Complete: octets of the message, CRLFs before it included
-    std::string error;   ///< with Error
+    size_t length = 0; ///< with Complete: octets of the message, CRLFs before it included
+    std::string error; ///< with Error
 };
 
 /**

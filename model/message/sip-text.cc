@@ -1,11 +1,8 @@
 #include "message/sip-text.h"
 
-namespace sipsim
-{
-namespace text
-{
-namespace
-{
+namespace sipsim {
+namespace text {
+namespace {
 
 constexpr uint8_t
 Classify(unsigned c)
@@ -26,7 +23,8 @@ Classify(unsigned c)
     {
         cls |= kAlnum;
     }
-    // RFC 3261 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+    // RFC 3261 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" /
+    // "~")
     if (alnum || in("-.!%*_+`'~"))
     {
         cls |= kToken;
@@ -80,8 +78,8 @@ constexpr Table kTable{};
 } // namespace
 
 const uint8_t kCharClass[256] = {
-#define SIPSIM_ROW(i)                                                                              \
-    kTable.v[i], kTable.v[i + 1], kTable.v[i + 2], kTable.v[i + 3], kTable.v[i + 4],               \
+#define SIPSIM_ROW(i)                                                                \
+    kTable.v[i], kTable.v[i + 1], kTable.v[i + 2], kTable.v[i + 3], kTable.v[i + 4], \
         kTable.v[i + 5], kTable.v[i + 6], kTable.v[i + 7]
     SIPSIM_ROW(0),   SIPSIM_ROW(8),   SIPSIM_ROW(16),  SIPSIM_ROW(24),  SIPSIM_ROW(32),
     SIPSIM_ROW(40),  SIPSIM_ROW(48),  SIPSIM_ROW(56),  SIPSIM_ROW(64),  SIPSIM_ROW(72),

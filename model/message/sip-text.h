@@ -9,22 +9,20 @@
 #include <string>
 #include <string_view>
 
-namespace sipsim
-{
-namespace text
-{
+namespace sipsim {
+namespace text {
 
 /// Character class bits, one table lookup per octet.
 enum CharClass : uint8_t
 {
-    kAlnum = 1 << 0,        ///< ALPHA / DIGIT
-    kToken = 1 << 1,        ///< token chars: alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~"
-    kWord = 1 << 2,         ///< word chars (Call-ID): token plus "(" ")" "<" ">" ":" "\" DQUOTE ...
-    kUnreserved = 1 << 3,   ///< unreserved = alphanum / mark
-    kUserUnres = 1 << 4,    ///< user-unreserved: "&" "=" "+" "$" "," ";" "?" "/"
-    kParamUnres = 1 << 5,   ///< param-unreserved: "[" "]" "/" ":" "&" "+" "$"
-    kHnvUnres = 1 << 6,     ///< hnv-unreserved: "[" "]" "/" "?" ":" "+" "$"
-    kPasswordCh = 1 << 7,   ///< password: unreserved / "&" "=" "+" "$" ","
+    kAlnum = 1 << 0,      ///< ALPHA / DIGIT
+    kToken = 1 << 1,      ///< token chars: alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~"
+    kWord = 1 << 2,       ///< word chars (Call-ID): token plus "(" ")" "<" ">" ":" "\" DQUOTE ...
+    kUnreserved = 1 << 3, ///< unreserved = alphanum / mark
+    kUserUnres = 1 << 4,  ///< user-unreserved: "&" "=" "+" "$" "," ";" "?" "/"
+    kParamUnres = 1 << 5, ///< param-unreserved: "[" "]" "/" ":" "&" "+" "$"
+    kHnvUnres = 1 << 6,   ///< hnv-unreserved: "[" "]" "/" "?" ":" "+" "$"
+    kPasswordCh = 1 << 7, ///< password: unreserved / "&" "=" "+" "$" ","
 };
 
 /// Table of CharClass bits for every octet.

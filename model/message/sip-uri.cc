@@ -2,13 +2,11 @@
 
 #include "message/sip-text.h"
 
-namespace sipsim
-{
+namespace sipsim {
 
 using namespace text;
 
-namespace detail
-{
+namespace detail {
 
 std::string_view
 NextParam(std::string_view s, size_t* pos)
@@ -78,8 +76,7 @@ ParamList::Count() const
     return n;
 }
 
-namespace
-{
+namespace {
 
 /// Checks that every octet is in cls or starts a valid %HH escape.
 bool

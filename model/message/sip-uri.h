@@ -10,8 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace sipsim
-{
+namespace sipsim {
 
 /**
  * A ';'-separated parameter list kept as the text that follows the first ';'.
@@ -27,19 +26,12 @@ class ParamList
     /// \param raw the text after the leading ';' (may be empty)
     explicit ParamList(std::string_view raw)
         : m_raw(raw)
-    {
-    }
+    {}
 
     /// The text as written, without the leading ';'.
-    std::string_view Raw() const
-    {
-        return m_raw;
-    }
+    std::string_view Raw() const { return m_raw; }
 
-    bool Empty() const
-    {
-        return m_raw.empty();
-    }
+    bool Empty() const { return m_raw.empty(); }
 
     /// True when a parameter of that name is present (with or without a value).
     bool Has(std::string_view name) const;
@@ -57,7 +49,7 @@ class ParamList
      * Calls f(name, value, hasValue) for each parameter, in order, with LWS trimmed.
      * Stops early when f returns false.
      */
-    template <typename F>
+    template<typename F>
     void ForEach(F f) const;
 
   private:
@@ -94,10 +86,7 @@ struct Uri
     bool hasUser = false;
     bool hasPassword = false;
 
-    bool IsSipOrSips() const
-    {
-        return scheme == UriScheme::Sip || scheme == UriScheme::Sips;
-    }
+    bool IsSipOrSips() const { return scheme == UriScheme::Sip || scheme == UriScheme::Sips; }
 
     /// User part with %HH escapes resolved; an escaped NUL stays in the string (RFC 4475 3.1.1.4).
     std::string UserUnescaped() const;
@@ -106,10 +95,7 @@ struct Uri
     std::optional<std::string> ParamUnescaped(std::string_view name) const;
 
     /// The URI text (a parsed URI serializes to exactly what was parsed).
-    std::string ToString() const
-    {
-        return std::string(text);
-    }
+    std::string ToString() const { return std::string(text); }
 };
 
 /**
@@ -130,15 +116,14 @@ std::string MakeSipUri(std::string_view user, std::string_view host, int32_t por
 
 // ------------------------------------------------------------------------------------------------
 
-namespace detail
-{
+namespace detail {
 /// Splits the next ';'-separated element of s starting at pos (quotes respected).
 std::string_view NextParam(std::string_view s, size_t* pos);
 /// Splits a parameter into name and value, trimming LWS; returns whether it has '='.
 bool SplitParam(std::string_view param, std::string_view* name, std::string_view* value);
 } // namespace detail
 
-template <typename F>
+template<typename F>
 void
 ParamList::ForEach(F f) const
 {

@@ -7,8 +7,7 @@
 #include <string>
 #include <sys/wait.h>
 
-namespace
-{
+namespace {
 
 struct CommandRun
 {
@@ -55,9 +54,10 @@ TEST(ParseCommand, InvalidMessageNamesFaultAndAnswer)
 {
     const CommandRun r = Sipsim("parse " + Data("badvers.dat"));
     EXPECT_EQ(r.exitCode, 1);
-    EXPECT_EQ(r.out, Data("badvers.dat") +
-                         ": error: unsupported SIP version: SIP/7.0 (a server answers 505 Version "
-                         "Not Supported)\n");
+    EXPECT_EQ(r.out,
+              Data("badvers.dat")
+                  + ": error: unsupported SIP version: SIP/7.0 (a server answers 505 Version "
+                    "Not Supported)\n");
 }
 
 TEST(ParseCommand, MixedFilesExitOneAndReportEach)
@@ -71,12 +71,12 @@ TEST(ParseCommand, MixedFilesExitOneAndReportEach)
 
 TEST(ParseCommand, JsonOneObjectPerFile)
 {
-    const CommandRun r = Sipsim("parse --json " + Data("unreason.dat") + " " + Data("mismatch02.dat") +
-                         " " + Data("bigcode.dat"));
+    const CommandRun r = Sipsim("parse --json " + Data("unreason.dat") + " "
+                                + Data("mismatch02.dat") + " " + Data("bigcode.dat"));
     EXPECT_EQ(r.exitCode, 1);
-    const std::string unreason = "{\"file\":\"" + Data("unreason.dat") +
-                                 "\",\"valid\":true,\"kind\":\"response\",\"method\":\"INVITE\","
-                                 "\"status\":200,\"error\":null,\"answer\":null}\n";
+    const std::string unreason = "{\"file\":\"" + Data("unreason.dat")
+                                 + "\",\"valid\":true,\"kind\":\"response\",\"method\":\"INVITE\","
+                                   "\"status\":200,\"error\":null,\"answer\":null}\n";
     EXPECT_NE(r.out.find(unreason), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"valid\":false,\"kind\":\"request\",\"method\":null,\"status\":null,"
                          "\"error\":\"CSeq: method does not match the Request-Line's unknown "

@@ -10,8 +10,7 @@
 #include <gtest/gtest.h>
 #include <new>
 
-namespace
-{
+namespace {
 std::atomic<size_t> g_allocations{0};
 }
 
@@ -38,10 +37,8 @@ operator delete(void* p, size_t) noexcept
     std::free(p);
 }
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 size_t
 AllocationsToParse(const std::string& bytes)
@@ -61,11 +58,13 @@ RequestWithHeaders(size_t extraVias)
     std::string text = "INVITE sip:bob@example.com SIP/2.0\r\n";
     for (size_t i = 0; i <= extraVias; ++i)
     {
-        text += "Via: SIP/2.0/UDP proxy" + std::to_string(i) +
-                ".example.com;branch=z9hG4bK" + std::to_string(i) + "\r\n";
+        text += "Via: SIP/2.0/UDP proxy" + std::to_string(i) + ".example.com;branch=z9hG4bK"
+                + std::to_string(i) + "\r\n";
     }
-    text += "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: \"Alice\" <sip:alice@example.com>;tag=1\r\n"
-            "Call-ID: abc@host\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.1>\r\nContent-Length: 0\r\n\r\n";
+    text += "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: \"Alice\" "
+            "<sip:alice@example.com>;tag=1\r\n"
+            "Call-ID: abc@host\r\nCSeq: 1 INVITE\r\nContact: "
+            "<sip:alice@192.0.2.1>\r\nContent-Length: 0\r\n\r\n";
     return text;
 }
 

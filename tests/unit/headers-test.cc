@@ -3,10 +3,8 @@
 #include <gtest/gtest.h>
 #include <vector>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 TEST(Headers, LookupIsCaseInsensitiveWithCompactForms)
 {

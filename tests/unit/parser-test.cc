@@ -3,10 +3,8 @@
 
 #include <gtest/gtest.h>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 using test::Crlf;
 
@@ -40,7 +38,8 @@ Invite(std::initializer_list<const char*> extra, const std::string& body = "")
 
 TEST(Parser, TypicalInviteExposesCachedHeaders)
 {
-    const ParseResult r = Parse(Invite({"Content-Type: application/sdp", "Content-Length: 4"}, "v=0\n"));
+    const ParseResult r
+        = Parse(Invite({"Content-Type: application/sdp", "Content-Length: 4"}, "v=0\n"));
     ASSERT_TRUE(r.Ok()) << r.GetError().what;
     const Message& m = r.GetMessage();
     EXPECT_TRUE(m.IsRequest());
@@ -61,10 +60,9 @@ TEST(Parser, TypicalInviteExposesCachedHeaders)
 
 TEST(Parser, ResponseStatusLine)
 {
-    const ParseResult r = Parse(Crlf({"SIP/2.0 180 Ringing",
-                                      "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
-                                      "To: <sip:b@h>;tag=2", "From: <sip:a@h>;tag=1",
-                                      "Call-ID: x", "CSeq: 1 INVITE", "Content-Length: 0"}));
+    const ParseResult r = Parse(
+        Crlf({"SIP/2.0 180 Ringing", "Via: SIP/2.0/UDP h;branch=z9hG4bK1", "To: <sip:b@h>;tag=2",
+              "From: <sip:a@h>;tag=1", "Call-ID: x", "CSeq: 1 INVITE", "Content-Length: 0"}));
     ASSERT_TRUE(r.Ok()) << r.GetError().what;
     EXPECT_TRUE(r.GetMessage().IsResponse());
     EXPECT_EQ(r.GetMessage().GetStatusCode(), 180);
@@ -90,11 +88,10 @@ TEST(Parser, FoldedHeaderValuesAreUnfolded)
 
 TEST(Parser, MultipleValuesPerLineAndAcrossLines)
 {
-    const ParseResult r = Parse(Crlf({"SIP/2.0 200 OK",
-                                      "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
-                                      "v: SIP/2.0/TCP c;branch=z9hG4bK3", "To: <sip:b@h>;tag=2",
-                                      "From: <sip:a@h>;tag=1", "Call-ID: x", "CSeq: 1 INVITE",
-                                      "Allow: INVITE, ACK,CANCEL , BYE", "l: 0"}));
+    const ParseResult r = Parse(
+        Crlf({"SIP/2.0 200 OK", "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
+              "v: SIP/2.0/TCP c;branch=z9hG4bK3", "To: <sip:b@h>;tag=2", "From: <sip:a@h>;tag=1",
+              "Call-ID: x", "CSeq: 1 INVITE", "Allow: INVITE, ACK,CANCEL , BYE", "l: 0"}));
     ASSERT_TRUE(r.Ok()) << r.GetError().what;
     const auto vias = r.GetMessage().GetVias();
     ASSERT_EQ(vias.size(), 3u);
@@ -133,8 +130,7 @@ struct Fault
 };
 
 class ParserFaults : public ::testing::TestWithParam<Fault>
-{
-};
+{};
 
 TEST_P(ParserFaults, AnswerAndDiagnosis)
 {
@@ -162,33 +158,31 @@ FaultName(const ::testing::TestParamInfo<Fault>& info)
 
 INSTANTIATE_TEST_SUITE_P(
     Messages, ParserFaults,
-    ::testing::Values(
-        Fault{"", 400, "empty"},
-        Fault{"INVITE sip:a@b SIP/2.0", 400, "CRLF"},
-        Fault{"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n", 400, "empty line"},
-        Fault{Invite({"Content-Length: 10"}, "abc"), 400, "larger than"},
-        Fault{Invite({"Content-Length: five"}), 400, "Content-Length"},
-        Fault{Invite({"Content-Length: 0", "l: 0"}), 400, "more than one"},
-        Fault{Invite({"Max-Forwards: 256"}), 400, "Max-Forwards"},
-        Fault{Invite({"Expires: 4294967296"}), 400, "Expires"},
-        Fault{Invite({"Contact: <sip:a@b>;q=1.5"}), 400, "q value"},
-        Fault{Invite({"Contact: <sip:a@b>;expires=99999999999"}), 400, "expires"},
-        Fault{Invite({"Route: sip:p@h;lr"}), 400, "Route"},
-        Fault{Invite({"Require: a b"}), 400, "Require"},
-        Fault{Invite({"Call-ID: a b"}), 400, "Call-ID"},
-        Fault{Invite({"Bad Name: x"}), 400, "header name"},
-        Fault{Invite({"NoColonHere"}), 400, "without ':'"},
-        Fault{" INVITE sip:a@b SIP/2.0\r\n\r\n", 400, "method"},
-        Fault{"INVITE sip:a@b SIP/2.0\r\n continuation\r\n\r\n", 400, "continuation"},
-        Fault{"INVITE sip:a@b SIP/2.0\r\nX: a\rb\r\n\r\n", 400, "bare CR"},
-        Fault{"INVITE sip:a@b SIP/2.X\r\n\r\n", 400, "SIP-Version"},
-        Fault{"INVITE sip:a@b SIP/3.0\r\n\r\n", 505, "version"},
-        Fault{"INV(TE sip:a@b SIP/2.0\r\n\r\n", 400, "token"},
-        Fault{"SIP/2.0 99 Too Low\r\n\r\n", 0, "Status-Code"},
-        Fault{"SIP/2.0 700 Too High\r\n\r\n", 0, "Status-Code"},
-        Fault{"SIP/2.0 20 OK\r\n\r\n", 0, "Status-Code"},
-        Fault{"SIP/3.0 200 OK\r\n\r\n", 0, "version"},
-        Fault{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;;\r\n\r\n", 0, "Via"}),
+    ::testing::Values(Fault{"", 400, "empty"}, Fault{"INVITE sip:a@b SIP/2.0", 400, "CRLF"},
+                      Fault{"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n", 400, "empty line"},
+                      Fault{Invite({"Content-Length: 10"}, "abc"), 400, "larger than"},
+                      Fault{Invite({"Content-Length: five"}), 400, "Content-Length"},
+                      Fault{Invite({"Content-Length: 0", "l: 0"}), 400, "more than one"},
+                      Fault{Invite({"Max-Forwards: 256"}), 400, "Max-Forwards"},
+                      Fault{Invite({"Expires: 4294967296"}), 400, "Expires"},
+                      Fault{Invite({"Contact: <sip:a@b>;q=1.5"}), 400, "q value"},
+                      Fault{Invite({"Contact: <sip:a@b>;expires=99999999999"}), 400, "expires"},
+                      Fault{Invite({"Route: sip:p@h;lr"}), 400, "Route"},
+                      Fault{Invite({"Require: a b"}), 400, "Require"},
+                      Fault{Invite({"Call-ID: a b"}), 400, "Call-ID"},
+                      Fault{Invite({"Bad Name: x"}), 400, "header name"},
+                      Fault{Invite({"NoColonHere"}), 400, "without ':'"},
+                      Fault{" INVITE sip:a@b SIP/2.0\r\n\r\n", 400, "method"},
+                      Fault{"INVITE sip:a@b SIP/2.0\r\n continuation\r\n\r\n", 400, "continuation"},
+                      Fault{"INVITE sip:a@b SIP/2.0\r\nX: a\rb\r\n\r\n", 400, "bare CR"},
+                      Fault{"INVITE sip:a@b SIP/2.X\r\n\r\n", 400, "SIP-Version"},
+                      Fault{"INVITE sip:a@b SIP/3.0\r\n\r\n", 505, "version"},
+                      Fault{"INV(TE sip:a@b SIP/2.0\r\n\r\n", 400, "token"},
+                      Fault{"SIP/2.0 99 Too Low\r\n\r\n", 0, "Status-Code"},
+                      Fault{"SIP/2.0 700 Too High\r\n\r\n", 0, "Status-Code"},
+                      Fault{"SIP/2.0 20 OK\r\n\r\n", 0, "Status-Code"},
+                      Fault{"SIP/3.0 200 OK\r\n\r\n", 0, "version"},
+                      Fault{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;;\r\n\r\n", 0, "Via"}),
     FaultName);
 
 TEST(Parser, DuplicateCSeqWithSameMethodParsesAndIsExposed)

@@ -12,10 +12,8 @@
 #include <gtest/gtest.h>
 #include <set>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 struct TortureCase
 {
@@ -311,8 +309,7 @@ Cases()
 }
 
 class Rfc4475 : public ::testing::TestWithParam<TortureCase>
-{
-};
+{};
 
 TEST_P(Rfc4475, BehavesAsTheRfcSays)
 {

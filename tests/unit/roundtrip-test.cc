@@ -7,16 +7,15 @@
 
 #include <gtest/gtest.h>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 Message
 BuildInvite()
 {
     Message m = Message::MakeRequest("INVITE", "sip:bob@biloxi.example.com");
-    m.AddHeader(HeaderId::Via, Via::Format("UDP", "pc33.atlanta.example.com", 5060, "z9hG4bK74bf9"));
+    m.AddHeader(HeaderId::Via,
+                Via::Format("UDP", "pc33.atlanta.example.com", 5060, "z9hG4bK74bf9"));
     m.AddHeader(HeaderId::MaxForwards, "70");
     m.AddHeader(HeaderId::To, "Bob <sip:bob@biloxi.example.com>");
     m.AddHeader(HeaderId::From, "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl");
@@ -46,14 +45,16 @@ TEST(RoundTrip, ResponseBuiltFromRequestHeaders)
 {
     const Message invite = BuildInvite();
     Message ringing = Message::MakeResponse(180);
-    for (HeaderId id : {HeaderId::Via, HeaderId::From, HeaderId::To, HeaderId::CallId, HeaderId::CSeq})
+    for (HeaderId id :
+         {HeaderId::Via, HeaderId::From, HeaderId::To, HeaderId::CallId, HeaderId::CSeq})
     {
         for (std::string_view v : invite.GetHeaderValues(id))
         {
             ringing.AddHeader(id, v);
         }
     }
-    ringing.SetHeader(HeaderId::To, std::string(*invite.FindHeader(HeaderId::To)) + ";tag=8321234356");
+    ringing.SetHeader(HeaderId::To,
+                      std::string(*invite.FindHeader(HeaderId::To)) + ";tag=8321234356");
     ringing.SetHeader(HeaderId::ContentLength, "0");
     EXPECT_EQ(ringing.GetReasonPhrase(), "Ringing");
     EXPECT_EQ(ringing.GetTo()->Tag(), "8321234356");
@@ -84,10 +85,9 @@ TEST(RoundTrip, SettersKeepTheCacheRight)
 
 TEST(RoundTrip, RemoveFirstValueOfAMultiValueLine)
 {
-    const ParseResult r = Parse(test::Crlf({"SIP/2.0 200 OK",
-                                            "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
-                                            "To: <sip:b@h>;tag=2", "From: <sip:a@h>;tag=1",
-                                            "Call-ID: x", "CSeq: 1 INVITE", "l: 0"}));
+    const ParseResult r = Parse(test::Crlf(
+        {"SIP/2.0 200 OK", "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
+         "To: <sip:b@h>;tag=2", "From: <sip:a@h>;tag=1", "Call-ID: x", "CSeq: 1 INVITE", "l: 0"}));
     ASSERT_TRUE(r.Ok());
     Message m = r.GetMessage();
     ASSERT_TRUE(m.RemoveFirstValue(HeaderId::Via));

@@ -3,15 +3,14 @@
 
 #include <gtest/gtest.h>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
-const std::string kOptions = test::Crlf({"OPTIONS sip:b@h SIP/2.0", "Via: SIP/2.0/TCP a;branch=z9hG4bK1",
-                                         "Max-Forwards: 70", "To: <sip:b@h>", "From: <sip:a@h>;tag=1",
-                                         "Call-ID: s1", "CSeq: 1 OPTIONS", "Content-Length: 5"},
-                                        "hello");
+const std::string kOptions
+    = test::Crlf({"OPTIONS sip:b@h SIP/2.0", "Via: SIP/2.0/TCP a;branch=z9hG4bK1",
+                  "Max-Forwards: 70", "To: <sip:b@h>", "From: <sip:a@h>;tag=1", "Call-ID: s1",
+                  "CSeq: 1 OPTIONS", "Content-Length: 5"},
+                 "hello");
 
 TEST(StreamFrame, SplitsBackToBackMessagesAndWaitsForPartialOnes)
 {

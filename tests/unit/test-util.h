@@ -9,10 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-namespace sipsim
-{
-namespace test
-{
+namespace sipsim {
+namespace test {
 
 /// Reads tests/data/<relative> as bytes; throws (failing the test) when it cannot.
 inline std::string

@@ -2,10 +2,8 @@
 
 #include <gtest/gtest.h>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 using namespace text;
 

@@ -2,10 +2,8 @@
 
 #include <gtest/gtest.h>
 
-namespace sipsim
-{
-namespace
-{
+namespace sipsim {
+namespace {
 
 Uri
 MustParse(std::string_view text)
@@ -18,7 +16,8 @@ MustParse(std::string_view text)
 
 TEST(Uri, FullSipUri)
 {
-    const Uri u = MustParse("sip:alice:secret@atlanta.example.com:5061;transport=tcp;lr?subject=hi&x=1");
+    const Uri u
+        = MustParse("sip:alice:secret@atlanta.example.com:5061;transport=tcp;lr?subject=hi&x=1");
     EXPECT_EQ(u.scheme, UriScheme::Sip);
     EXPECT_EQ(u.user, "alice");
     EXPECT_TRUE(u.hasPassword);
