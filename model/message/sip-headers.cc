@@ -1,7 +1,6 @@
 #include "message/sip-headers.h"
 
 #include <array>
-#include <cstdlib>
 
 namespace sipsim {
 
@@ -93,32 +92,56 @@ LongNamesInIdOrder()
 
 static_assert(LongNamesInIdOrder(), "CanonicalName indexes kNames by HeaderId");
 
-/// Names bucketed by length, so a lookup compares against a handful of candidates.
-struct LengthIndex
+/**
+ * Case-insensitive equality for token strings: OR-ing 0x20 folds case, and no two token
+ * characters differ only in that bit, so the comparison is exact.
+ */
+inline bool
+EqualsTokenNoCase(std::string_view a, std::string_view b)
 {
-    std::array<std::array<uint8_t, 16>, kMaxNameLength + 1> slots{};
-    std::array<uint8_t, kMaxNameLength + 1> counts{};
+    if (a.size() != b.size())
+    {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); ++i)
+    {
+        if ((a[i] | 0x20) != (b[i] | 0x20))
+        {
+            return false;
+        }
+    }
+    return true;
+}
 
-    LengthIndex()
+/// Hash of a header name from its length and first and last octets, case-insensitively.
+inline size_t
+NameHash(std::string_view name)
+{
+    return (name.size() * 7 + static_cast<size_t>(ToLower(name[0])) * 31
+            + static_cast<size_t>(ToLower(name[name.size() - 1])))
+           & 255;
+}
+
+/// Open-addressing table of kNames indexes (+1; 0 is empty), built once at load time.
+struct NameTable
+{
+    std::array<uint8_t, 256> slots{};
+
+    NameTable()
     {
         for (size_t i = 0; i < std::size(kNames); ++i)
         {
-            const size_t len = kNames[i].name.size();
-            if (len > kMaxNameLength || counts[len] >= slots[len].size())
+            size_t h = NameHash(kNames[i].name);
+            while (slots[h] != 0)
             {
-                std::abort(); // the table above outgrew the index: enlarge it
+                h = (h + 1) & 255;
             }
-            slots[len][counts[len]++] = static_cast<uint8_t>(i);
+            slots[h] = static_cast<uint8_t>(i + 1);
         }
     }
 };
 
-const LengthIndex&
-Index()
-{
-    static const LengthIndex index;
-    return index;
-}
+const NameTable kNameTable;
 
 /// A tiny scanner over a header value.
 struct Cursor
@@ -163,28 +186,19 @@ struct Cursor
     std::string_view Rest() const { return p < s.size() ? s.substr(p) : std::string_view(); }
 };
 
-bool
-IsHostChar(char c)
-{
-    return Is(c, kAlnum) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']';
-}
-
 } // namespace
 
 HeaderId
 LookupHeader(std::string_view name)
 {
-    if (name.size() > kMaxNameLength)
+    if (name.empty() || name.size() > kMaxNameLength)
     {
         return HeaderId::Unknown;
     }
-    const LengthIndex& index = Index();
-    const size_t len = name.size();
-    for (uint8_t k = 0; k < index.counts[len]; ++k)
+    for (size_t h = NameHash(name); kNameTable.slots[h] != 0; h = (h + 1) & 255)
     {
-        const NameEntry& e = kNames[index.slots[len][k]];
-        if (ToLower(e.name[0]) == ToLower(name[0])
-            && ToLower(e.name[len - 1]) == ToLower(name[len - 1]) && EqualsNoCase(e.name, name))
+        const NameEntry& e = kNames[kNameTable.slots[h] - 1];
+        if (EqualsTokenNoCase(e.name, name))
         {
             return e.id;
         }
@@ -235,58 +249,81 @@ IsListHeader(HeaderId id)
 }
 
 /**
- * Walks generic parameters once: checks token names and token/host/quoted-string values, and
- * hands each parameter to onParam(name, value, hasValue), which may return an error.
+ * Walks generic parameters once (RFC 3261 25.1: generic-param = token [ EQUAL gen-value ],
+ * gen-value = token / host / quoted-string, SEMI and EQUAL with optional LWS), checking each
+ * and handing it to onParam(name, value, hasValue), which may return an error.
  */
 template<typename F>
 const char*
 ScanParams(std::string_view raw, F&& onParam)
 {
-    size_t pos = 0;
-    while (pos <= raw.size())
+    const size_t n = raw.size();
+    size_t i = 0;
+    auto skipWs = [&]() {
+        while (i < n && IsWs(raw[i]))
+        {
+            ++i;
+        }
+    };
+    while (true)
     {
-        std::string_view name;
-        std::string_view value;
-        const std::string_view param = detail::NextParam(raw, &pos);
-        const bool hasValue = detail::SplitParam(param, &name, &value);
+        skipWs();
+        const size_t nameStart = i;
+        while (i < n && Is(raw[i], kToken))
+        {
+            ++i;
+        }
+        const std::string_view name = raw.substr(nameStart, i - nameStart);
         if (name.empty())
         {
-            return "empty header parameter";
+            return (i >= n || raw[i] == ';' || raw[i] == '=') ? "empty header parameter"
+                                                              : "invalid header parameter name";
         }
-        if (!IsToken(name))
+        skipWs();
+        std::string_view value;
+        bool hasValue = false;
+        if (i < n && raw[i] == '=')
         {
-            return "invalid header parameter name";
-        }
-        if (hasValue)
-        {
-            if (value.empty())
+            ++i;
+            skipWs();
+            const size_t valueStart = i;
+            if (i < n && raw[i] == '"')
             {
-                return "header parameter has '=' but no value";
-            }
-            if (value[0] == '"')
-            {
-                if (SkipQuoted(value, 0) != value.size())
+                i = SkipQuoted(raw, i);
+                if (i == std::string_view::npos)
                 {
                     return "unterminated quoted string in header parameter";
                 }
             }
             else
             {
-                for (char c : value)
+                while (i < n && Is(raw[i], kToken | kHostExtra))
                 {
-                    if (!Is(c, kToken) && !IsHostChar(c))
-                    {
-                        return "invalid header parameter value";
-                    }
+                    ++i;
                 }
             }
+            value = raw.substr(valueStart, i - valueStart);
+            if (value.empty())
+            {
+                return "header parameter has '=' but no valid value";
+            }
+            hasValue = true;
+            skipWs();
         }
         if (const char* err = onParam(name, value, hasValue))
         {
             return err;
         }
+        if (i >= n)
+        {
+            return nullptr;
+        }
+        if (raw[i] != ';')
+        {
+            return "invalid character in header parameter";
+        }
+        ++i;
     }
-    return nullptr;
 }
 
 const char*
@@ -409,7 +446,7 @@ ParseVia(std::string_view value, Via* out)
     return ScanParams(
         out->params.Raw(), [out](std::string_view name, std::string_view v, bool) -> const char* {
             uint64_t n = 0;
-            if (EqualsNoCase(name, "branch"))
+            if (EqualsTokenNoCase(name, "branch"))
             {
                 if (!IsToken(v))
                 {
@@ -420,7 +457,7 @@ ParseVia(std::string_view value, Via* out)
                     out->branch = v;
                 }
             }
-            else if (EqualsNoCase(name, "ttl"))
+            else if (EqualsTokenNoCase(name, "ttl"))
             {
                 if (!ParseUnsigned(v, 255, &n))
                 {
@@ -428,7 +465,7 @@ ParseVia(std::string_view value, Via* out)
                 }
                 out->ttl = static_cast<int16_t>(n);
             }
-            else if (EqualsNoCase(name, "rport") && !v.empty() && !ParseUnsigned(v, 65535, &n))
+            else if (EqualsTokenNoCase(name, "rport") && !v.empty() && !ParseUnsigned(v, 65535, &n))
             {
                 return "invalid Via rport";
             }
@@ -479,6 +516,7 @@ ParseNameAddr(std::string_view value, NameAddr* out)
         return "empty name-addr";
     }
     size_t lt = std::string_view::npos;
+    size_t semi = std::string_view::npos;
     if (v[0] == '"')
     {
         const size_t end = SkipQuoted(v, 0);
@@ -500,7 +538,14 @@ ParseNameAddr(std::string_view value, NameAddr* out)
     }
     else
     {
-        lt = Find(v, '<');
+        // One scan decides the form: a '<' before any ';' makes a name-addr.
+        size_t i = 0;
+        while (i < v.size() && v[i] != '<' && v[i] != ';')
+        {
+            ++i;
+        }
+        semi = (i < v.size() && v[i] == ';') ? i : std::string_view::npos;
+        lt = (i < v.size() && v[i] == '<') ? i : std::string_view::npos;
         if (lt != std::string_view::npos)
         {
             // display-name = *(token LWS): RFC 4475 3.1.1.6 accepts no LWS before '<'.
@@ -538,11 +583,15 @@ ParseNameAddr(std::string_view value, NameAddr* out)
     else
     {
         // addr-spec: the first ';' starts header parameters (RFC 3261 20.10).
-        const size_t semi = Find(v, ';');
         const std::string_view spec = Trim(v.substr(0, semi));
-        if (Find(spec, ',') != std::string_view::npos || Find(spec, '?') != std::string_view::npos)
+        for (char ch : spec)
         {
-            return "URI containing ',' or '?' must be enclosed in <> (RFC 3261 20)";
+            if (ch == ',' || ch == '?')
+            {
+                return Find(v, '<') != std::string_view::npos
+                           ? "invalid character in unquoted display name"
+                           : "URI containing ',' or '?' must be enclosed in <> (RFC 3261 20)";
+            }
         }
         if (const char* err = ParseUri(spec, &out->uri))
         {
@@ -561,9 +610,20 @@ ParseNameAddr(std::string_view value, NameAddr* out)
     out->params = ParamList(rest.substr(1));
     return ScanParams(out->params.Raw(),
                       [out](std::string_view name, std::string_view pv, bool) -> const char* {
-                          if (out->tag.empty() && name.size() == 3 && EqualsNoCase(name, "tag"))
+                          if (name.size() == 3 && EqualsTokenNoCase(name, "tag"))
                           {
-                              out->tag = pv;
+                              if (out->tag.empty())
+                              {
+                                  out->tag = pv;
+                              }
+                          }
+                          else if (name.size() == 1 && (name[0] | 0x20) == 'q')
+                          {
+                              out->q = pv;
+                          }
+                          else if (name.size() == 7 && EqualsTokenNoCase(name, "expires"))
+                          {
+                              out->expires = pv;
                           }
                           return nullptr;
                       });

@@ -131,7 +131,9 @@ struct NameAddr
 {
     std::string_view displayName; ///< as written: a quoted-string with quotes, or tokens
     Uri uri;
-    std::string_view tag;   ///< the tag parameter, empty when absent
+    std::string_view tag;                    ///< the tag parameter, empty when absent
+    std::optional<std::string_view> q;       ///< the q parameter (Contact), when present
+    std::optional<std::string_view> expires; ///< the expires parameter (Contact), when present
     ParamList params;       ///< header parameters after the URI (tag, expires, q, ...)
     bool bracketed = false; ///< written as name-addr (<...>)
 

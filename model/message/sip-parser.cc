@@ -13,12 +13,14 @@ class Parser
     static ParseResult Run(std::string_view bytes, Framing framing);
 
   private:
-    Parser(std::string_view bytes, Framing framing)
+    Parser(std::string_view bytes, Framing framing, Message& message)
         : m_in(bytes)
         , m_framing(framing)
+        , m_msg(message)
     {}
 
-    ParseResult Parse();
+    /// Parses into m_msg; false with m_error set on a fault.
+    bool Parse();
     bool ParseStartLine(std::string_view line);
     /// Parses header lines from begin up to the empty line; returns the body start or nullptr.
     char* ParseHeaderSection(char* begin, char* end);
@@ -29,11 +31,12 @@ class Parser
     /// Records the first fault; always returns false so callers can `return Fail(...)`.
     bool Fail(uint16_t answer, std::string_view reason, std::string_view what,
               std::string_view detail = {});
-    ParseResult MakeError();
+    /// Completes m_error (answer, echoed headers); returns false.
+    bool MakeError();
 
     std::string_view m_in;
     Framing m_framing;
-    Message m_msg;
+    Message& m_msg; ///< the message inside the result being returned: parsed in place
     size_t m_textSize = 0;
     bool m_failed = false;
     ParseError m_error;
@@ -253,7 +256,7 @@ Parser::Fail(uint16_t answer, std::string_view reason, std::string_view what,
     return false;
 }
 
-ParseResult
+bool
 Parser::MakeError()
 {
     if (!m_error.isRequest)
@@ -266,17 +269,22 @@ Parser::MakeError()
     {
         m_error.echoHeaders = EchoHeaders(m_in);
     }
-    return ParseResult(std::move(m_error));
+    return false;
 }
 
 ParseResult
 Parser::Run(std::string_view bytes, Framing framing)
 {
-    Parser p(bytes, framing);
-    return p.Parse();
+    ParseResult result{Message()};
+    Parser p(bytes, framing, result.GetMessage());
+    if (!p.Parse())
+    {
+        result = ParseResult(std::move(p.m_error));
+    }
+    return result;
 }
 
-ParseResult
+bool
 Parser::Parse()
 {
     const size_t start = SkipLeadingCrlf(m_in);
@@ -323,7 +331,7 @@ Parser::Parse()
     {
         return MakeError();
     }
-    return ParseResult(std::move(m_msg));
+    return true;
 }
 
 bool
@@ -485,26 +493,30 @@ Parser::ParseHeaderSection(char* begin, char* end)
         char* vend = eol;
         if (folded)
         {
+            // Move each piece down over the CRLF and white space before it.
             char* w = vbegin;
-            for (char* r = vbegin; r < eol; ++r)
+            char* r = vbegin;
+            while (r < eol)
             {
-                if (*r == '\r' && r[1] == '\n')
-                {
-                    *w++ = ' ';
-                    r += 2;
-                    while (r < eol && IsWs(*r))
-                    {
-                        ++r;
-                    }
-                    --r;
-                    continue;
-                }
-                if (*r == '\r' || *r == '\n')
+                char* cr = static_cast<char*>(std::memchr(r, '\r', static_cast<size_t>(eol - r)));
+                char* pieceEnd = cr == nullptr ? eol : cr;
+                if (cr != nullptr && cr[1] != '\n')
                 {
                     Fail(400, "Bad Request", "bare CR or LF in header value", name);
                     return nullptr;
                 }
-                *w++ = *r;
+                std::memmove(w, r, static_cast<size_t>(pieceEnd - r));
+                w += pieceEnd - r;
+                if (cr == nullptr)
+                {
+                    break;
+                }
+                *w++ = ' ';
+                r = cr + 2;
+                while (r < eol && IsWs(*r))
+                {
+                    ++r;
+                }
             }
             vend = w;
         }
@@ -618,8 +630,8 @@ Parser::CheckField(const HeaderField& f)
                 NameAddr contact;
                 err = ParseNameAddr(e, &contact);
                 uint32_t expires = 0;
-                const auto q = contact.params.Get("q");
-                const auto ex = contact.params.Get("expires");
+                const auto& q = contact.q;
+                const auto& ex = contact.expires;
                 if (err == nullptr && q && !IsQValue(*q))
                 {
                     err = "invalid q value";
@@ -699,6 +711,12 @@ Parser::CheckField(const HeaderField& f)
             err = CheckDate(f.value);
             break;
         default:
+            // Headers kept verbatim: only the line structure is checked. (The validators
+            // above reject a bare LF, quoted strings included.)
+            if (std::memchr(f.value.data(), '\n', f.value.size()) != nullptr)
+            {
+                err = "bare LF in header value";
+            }
             break;
     }
     if (err == nullptr)

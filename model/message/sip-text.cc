@@ -4,10 +4,10 @@ namespace sipsim {
 namespace text {
 namespace {
 
-constexpr uint8_t
+constexpr uint16_t
 Classify(unsigned c)
 {
-    uint8_t cls = 0;
+    uint16_t cls = 0;
     const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     auto in = [c](const char* set) {
         for (const char* p = set; *p != '\0'; ++p)
@@ -56,12 +56,16 @@ Classify(unsigned c)
     {
         cls |= kPasswordCh;
     }
+    if (in(":[]"))
+    {
+        cls |= kHostExtra;
+    }
     return cls;
 }
 
 struct Table
 {
-    uint8_t v[256];
+    uint16_t v[256];
 
     constexpr Table()
         : v{}
@@ -77,7 +81,7 @@ constexpr Table kTable{};
 
 } // namespace
 
-const uint8_t kCharClass[256] = {
+const uint16_t kCharClass[256] = {
 #define SIPSIM_ROW(i)                                                                \
     kTable.v[i], kTable.v[i + 1], kTable.v[i + 2], kTable.v[i + 3], kTable.v[i + 4], \
         kTable.v[i + 5], kTable.v[i + 6], kTable.v[i + 7]
@@ -132,6 +136,10 @@ SkipQuoted(std::string_view s, size_t pos)
         else if (s[i] == '"')
         {
             return i + 1;
+        }
+        else if (s[i] == '\r' || s[i] == '\n')
+        {
+            return std::string_view::npos; // qdtext excludes CR and LF
         }
     }
     return std::string_view::npos;

@@ -13,7 +13,7 @@ namespace sipsim {
 namespace text {
 
 /// Character class bits, one table lookup per octet.
-enum CharClass : uint8_t
+enum CharClass : uint16_t
 {
     kAlnum = 1 << 0,      ///< ALPHA / DIGIT
     kToken = 1 << 1,      ///< token chars: alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~"
@@ -23,13 +23,14 @@ enum CharClass : uint8_t
     kParamUnres = 1 << 5, ///< param-unreserved: "[" "]" "/" ":" "&" "+" "$"
     kHnvUnres = 1 << 6,   ///< hnv-unreserved: "[" "]" "/" "?" ":" "+" "$"
     kPasswordCh = 1 << 7, ///< password: unreserved / "&" "=" "+" "$" ","
+    kHostExtra = 1 << 8,  ///< ":" "[" "]": with token, the octets of a gen-value host
 };
 
 /// Table of CharClass bits for every octet.
-extern const uint8_t kCharClass[256];
+extern const uint16_t kCharClass[256];
 
 inline bool
-Is(char c, uint8_t cls)
+Is(char c, uint16_t cls)
 {
     return (kCharClass[static_cast<uint8_t>(c)] & cls) != 0;
 }

@@ -80,7 +80,7 @@ namespace {
 
 /// Checks that every octet is in cls or starts a valid %HH escape.
 bool
-AllEscapedOr(std::string_view s, uint8_t cls)
+AllEscapedOr(std::string_view s, uint16_t cls)
 {
     for (size_t i = 0; i < s.size(); ++i)
     {
