@@ -633,6 +633,39 @@ Message::GetContentType() const
     return v;
 }
 
+namespace {
+
+template<typename T>
+std::vector<T>
+DecodeAuth(const std::vector<HeaderField>& headers, HeaderId id)
+{
+    std::vector<T> out;
+    std::string error;
+    for (const HeaderField& f : headers)
+    {
+        T v;
+        if (f.id == id && T::Parse(f.value, &v, &error))
+        {
+            out.push_back(std::move(v));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<Challenge>
+Message::GetChallenges(HeaderId id) const
+{
+    return DecodeAuth<Challenge>(m_headers, id);
+}
+
+std::vector<Credentials>
+Message::GetCredentials(HeaderId id) const
+{
+    return DecodeAuth<Credentials>(m_headers, id);
+}
+
 HeaderId
 Message::MissingRequiredHeader() const
 {

@@ -4,6 +4,7 @@
 #ifndef SIPSIM_SIP_MESSAGE_H
 #define SIPSIM_SIP_MESSAGE_H
 
+#include "message/auth-header.h"
 #include "message/sip-headers.h"
 #include "message/sip-uri.h"
 
@@ -176,6 +177,10 @@ class Message
     std::optional<RetryAfter> GetRetryAfter() const;
     std::vector<WarningValue> GetWarnings() const;
     std::optional<MediaType> GetContentType() const;
+    /// WWW-Authenticate or Proxy-Authenticate challenges that parse (one per field).
+    std::vector<Challenge> GetChallenges(HeaderId id) const;
+    /// Authorization or Proxy-Authorization credentials that parse (one per field).
+    std::vector<Credentials> GetCredentials(HeaderId id) const;
 
     // --- checks later layers need (RFC 4475 3.3) -------------------------------------------------
     /**

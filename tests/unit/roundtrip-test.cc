@@ -133,3 +133,30 @@ TEST(RoundTrip, CanonicalFormUsesLongNamesAndUnfoldedValues)
 
 } // namespace
 } // namespace sipsim
+
+namespace sipsim {
+namespace {
+
+TEST(RoundTrip, AuthenticationHeadersDecodeFromTheMessage)
+{
+    const ParseResult r = Parse(test::ReadData("../../bench/messages/register-auth.sip"));
+    ASSERT_TRUE(r.Ok()) << r.GetError().what;
+    const auto credentials = r.GetMessage().GetCredentials(HeaderId::Authorization);
+    ASSERT_EQ(credentials.size(), 1u);
+    EXPECT_EQ(credentials[0].GetUsername(), "bob");
+    EXPECT_EQ(credentials[0].GetResponse(), "6629fae49393a05397450978507c4ef1");
+    EXPECT_TRUE(r.GetMessage().GetChallenges(HeaderId::WwwAuthenticate).empty());
+
+    Message challenge = Message::MakeResponse(401);
+    challenge.AddHeader(
+        HeaderId::WwwAuthenticate,
+        R"(Digest realm="biloxi.example.com", qop="auth", nonce="abc", stale=TRUE)");
+    const auto challenges
+        = Parse(challenge.Serialize()).GetMessage().GetChallenges(HeaderId::WwwAuthenticate);
+    ASSERT_EQ(challenges.size(), 1u);
+    EXPECT_EQ(challenges[0].GetRealm(), "biloxi.example.com");
+    EXPECT_TRUE(challenges[0].GetStale());
+}
+
+} // namespace
+} // namespace sipsim
