@@ -8,6 +8,7 @@
  *   python3 bench/compare.py out.json        # ratios sipsim / oSIP per message
  */
 #include "message/sip-parser.h"
+#include "support/allocation-counter.h"
 
 #include <atomic>
 #include <benchmark/benchmark.h>
@@ -24,35 +25,6 @@ extern "C"
 {
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
-}
-
-namespace {
-
-std::atomic<size_t> g_allocations{0};
-
-} // namespace
-
-void*
-operator new(size_t size)
-{
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-    {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-
-void
-operator delete(void* p) noexcept
-{
-    std::free(p);
-}
-
-void
-operator delete(void* p, size_t) noexcept
-{
-    std::free(p);
 }
 
 namespace {
@@ -98,7 +70,7 @@ Samples()
 void
 SipsimParse(benchmark::State& state, const std::string& bytes)
 {
-    const size_t allocsBefore = g_allocations.load();
+    const size_t allocsBefore = sipsim::test::AllocationCount();
     for (auto _ : state)
     {
         sipsim::ParseResult r = sipsim::Parse(bytes);
@@ -109,7 +81,7 @@ SipsimParse(benchmark::State& state, const std::string& bytes)
             break;
         }
     }
-    const double allocs = static_cast<double>(g_allocations.load() - allocsBefore);
+    const double allocs = static_cast<double>(sipsim::test::AllocationCount() - allocsBefore);
     state.counters["allocs_per_msg"]
         = benchmark::Counter(allocs / static_cast<double>(state.iterations()));
     state.SetItemsProcessed(state.iterations());

@@ -4,6 +4,8 @@
 
 #include "auth/digest.h"
 
+#include "message/sip-text.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -18,36 +20,13 @@ namespace {
 /** Upper bound of simulation times, in ms, keeping arithmetic far from overflow. */
 constexpr int64_t MAX_TIME_MS = INT64_C(1) << 52;
 
-char
-ToLowerAscii(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool
-EqualsNoCase(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-    {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i)
-    {
-        if (ToLowerAscii(a[i]) != ToLowerAscii(b[i]))
-        {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::string
 ToLower(std::string_view s)
 {
     std::string out(s);
     for (char& c : out)
     {
-        c = ToLowerAscii(c);
+        c = text::ToLower(c);
     }
     return out;
 }
@@ -99,19 +78,19 @@ FormatNc(uint32_t nc)
 std::optional<DigestAlgorithm>
 ParseDigestAlgorithm(std::string_view name)
 {
-    if (name.empty() || EqualsNoCase(name, "MD5"))
+    if (name.empty() || text::EqualsNoCase(name, "MD5"))
     {
         return DigestAlgorithm::Md5;
     }
-    if (EqualsNoCase(name, "MD5-sess"))
+    if (text::EqualsNoCase(name, "MD5-sess"))
     {
         return DigestAlgorithm::Md5Sess;
     }
-    if (EqualsNoCase(name, "SHA-256"))
+    if (text::EqualsNoCase(name, "SHA-256"))
     {
         return DigestAlgorithm::Sha256;
     }
-    if (EqualsNoCase(name, "SHA-256-sess"))
+    if (text::EqualsNoCase(name, "SHA-256-sess"))
     {
         return DigestAlgorithm::Sha256Sess;
     }
@@ -183,7 +162,7 @@ DigestRequestDigest(DigestAlgorithm algorithm, std::string_view ha1, std::string
         a1Hash = DigestHash(algorithm, JoinColon({ha1, nonce, cnonce}));
     }
     std::string a2 = JoinColon({method, digestUri});
-    if (EqualsNoCase(qop, "auth-int"))
+    if (text::EqualsNoCase(qop, "auth-int"))
     {
         std::string bodyHash = DigestHash(algorithm, body);
         if (bodyHash.empty())
@@ -240,8 +219,8 @@ MakeDigestCredentials(const Challenge& challenge, const DigestClientInput& input
         bool authInt = false;
         for (const std::string& option : challenge.GetQopOptions())
         {
-            auth = auth || EqualsNoCase(option, "auth");
-            authInt = authInt || EqualsNoCase(option, "auth-int");
+            auth = auth || text::EqualsNoCase(option, "auth");
+            authInt = authInt || text::EqualsNoCase(option, "auth-int");
         }
         if (!auth && !authInt)
         {
@@ -404,7 +383,7 @@ DigestServer::VerifyHa1(const Credentials& credentials, std::string_view method,
             return VerifyResult::MissingParameter; // no downgrade to RFC 2069
         }
     }
-    else if (!EqualsNoCase(qop, "auth") && !EqualsNoCase(qop, "auth-int"))
+    else if (!text::EqualsNoCase(qop, "auth") && !text::EqualsNoCase(qop, "auth-int"))
     {
         return VerifyResult::UnsupportedAlgorithm;
     }

@@ -4,35 +4,14 @@
 
 #include "message/auth-header.h"
 
+#include "message/sip-text.h"
+
 #include <cstdio>
 #include <ostream>
 
 namespace sipsim {
 
 namespace {
-
-char
-ToLowerAscii(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool
-EqualsNoCase(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-    {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i)
-    {
-        if (ToLowerAscii(a[i]) != ToLowerAscii(b[i]))
-        {
-            return false;
-        }
-    }
-    return true;
-}
 
 /** token characters of RFC 3261 section 25.1. */
 bool
@@ -140,7 +119,7 @@ class Reader
             }
             for (const AuthParam& p : *params)
             {
-                if (EqualsNoCase(p.name, param.name))
+                if (text::EqualsNoCase(p.name, param.name))
                 {
                     return Fail("duplicate auth-param '" + param.name + "'");
                 }
@@ -358,7 +337,7 @@ AuthHeaderValue::Get(std::string_view name) const
 {
     for (const AuthParam& p : params)
     {
-        if (EqualsNoCase(p.name, name))
+        if (text::EqualsNoCase(p.name, name))
         {
             return std::string_view(p.value);
         }
@@ -372,7 +351,7 @@ AuthHeaderValue::Set(std::string name, std::string value, bool quoted)
     bool mustQuote = quoted || !IsToken(value);
     for (AuthParam& p : params)
     {
-        if (EqualsNoCase(p.name, name))
+        if (text::EqualsNoCase(p.name, name))
         {
             p.value = std::move(value);
             p.quoted = mustQuote;
@@ -389,7 +368,7 @@ AuthHeaderValue::Remove(std::string_view name)
     std::vector<AuthParam> kept;
     for (AuthParam& p : params)
     {
-        if (!EqualsNoCase(p.name, name))
+        if (!text::EqualsNoCase(p.name, name))
         {
             kept.push_back(std::move(p));
         }
@@ -401,7 +380,7 @@ AuthHeaderValue::Remove(std::string_view name)
 bool
 AuthHeaderValue::IsDigest() const
 {
-    return EqualsNoCase(scheme, "Digest");
+    return text::EqualsNoCase(scheme, "Digest");
 }
 
 std::string
@@ -561,7 +540,7 @@ Challenge::SetQopOptions(const std::vector<std::string>& options)
 bool
 Challenge::GetStale() const
 {
-    return EqualsNoCase(Get("stale").value_or(std::string_view()), "true");
+    return text::EqualsNoCase(Get("stale").value_or(std::string_view()), "true");
 }
 
 void
@@ -702,9 +681,9 @@ Credentials::GetNonceCount() const
         {
             digit = static_cast<uint32_t>(c - '0');
         }
-        else if (ToLowerAscii(c) >= 'a' && ToLowerAscii(c) <= 'f')
+        else if (text::ToLower(c) >= 'a' && text::ToLower(c) <= 'f')
         {
-            digit = static_cast<uint32_t>(ToLowerAscii(c) - 'a' + 10);
+            digit = static_cast<uint32_t>(text::ToLower(c) - 'a' + 10);
         }
         else
         {

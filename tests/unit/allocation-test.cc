@@ -3,6 +3,7 @@
  * count allocations; the count must not grow with the number of header fields.
  */
 #include "message/sip-parser.h"
+#include "support/allocation-counter.h"
 #include "test-util.h"
 
 #include <atomic>
@@ -10,46 +11,19 @@
 #include <gtest/gtest.h>
 #include <new>
 
-namespace {
-std::atomic<size_t> g_allocations{0};
-}
-
-void*
-operator new(size_t size)
-{
-    ++g_allocations;
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-    {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-
-void
-operator delete(void* p) noexcept
-{
-    std::free(p);
-}
-
-void
-operator delete(void* p, size_t) noexcept
-{
-    std::free(p);
-}
-
 namespace sipsim {
 namespace {
 
 size_t
 AllocationsToParse(const std::string& bytes)
 {
-    const size_t before = g_allocations.load();
+    const size_t before = test::AllocationCount();
     {
         ParseResult r = Parse(bytes);
         EXPECT_TRUE(r.Ok()) << r.GetError().what;
         EXPECT_NE(r.GetMessage().GetTopVia(), nullptr);
     }
-    return g_allocations.load() - before;
+    return test::AllocationCount() - before;
 }
 
 std::string
