@@ -284,6 +284,7 @@ Message::MakeResponse(uint16_t code, std::string_view reason)
     Message m;
     m.m_isRequest = false;
     m.m_method = std::string_view();
+    m.m_methodId = Method::Extension;
     m.m_status = code;
     m.m_reason = m.Store(reason.empty() ? DefaultReasonPhrase(code) : reason);
     return m;

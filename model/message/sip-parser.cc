@@ -344,6 +344,7 @@ Parser::ParseStartLine(std::string_view line)
         const size_t sp = line.find(' ');
         m.m_isRequest = false;
         m.m_method = std::string_view();
+        m.m_methodId = Method::Extension;
         m.m_version = line.substr(0, sp);
         if (!IsVersion20(m.m_version))
         {
