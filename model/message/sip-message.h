@@ -92,6 +92,7 @@ class Message
 
     bool IsResponse() const { return !m_isRequest; }
 
+    /// The request's method; Method::Extension for a response (see GetCSeq()->method).
     Method GetMethod() const { return m_methodId; }
 
     /// The method token as written (requests only).
