@@ -45,40 +45,26 @@ class Parser
 
 namespace {
 
-/// RFC 3261 25.1 word, for Call-ID = word [ "@" word ].
+/// 1*word-char (RFC 3261 25.1 word).
+bool
+IsWord(std::string_view v)
+{
+    for (char c : v)
+    {
+        if (!Is(c, kWord))
+        {
+            return false;
+        }
+    }
+    return !v.empty();
+}
+
+/// Call-ID = word [ "@" word ] (RFC 3261 25.1).
 bool
 IsCallId(std::string_view v)
 {
-    const size_t at = v.find('@');
-    const std::string_view a = v.substr(0, at);
-    if (a.empty())
-    {
-        return false;
-    }
-    for (char c : a)
-    {
-        if (!Is(c, kWord))
-        {
-            return false;
-        }
-    }
-    if (at == std::string_view::npos)
-    {
-        return true;
-    }
-    const std::string_view b = v.substr(at + 1);
-    if (b.empty())
-    {
-        return false;
-    }
-    for (char c : b)
-    {
-        if (!Is(c, kWord))
-        {
-            return false;
-        }
-    }
-    return true;
+    const size_t at = Find(v, '@');
+    return IsWord(v.substr(0, at)) && (at == std::string_view::npos || IsWord(v.substr(at + 1)));
 }
 
 /// SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; "SIP" case-insensitive (RFC 3261 7.1).

@@ -186,7 +186,7 @@ Unescape(std::string_view s)
 }
 
 bool
-ValidEscapes(std::string_view s)
+IsEscapedOr(std::string_view s, uint16_t cls)
 {
     for (size_t i = 0; i < s.size(); ++i)
     {
@@ -197,6 +197,10 @@ ValidEscapes(std::string_view s)
                 return false;
             }
             i += 2;
+        }
+        else if (!Is(s[i], cls))
+        {
+            return false;
         }
     }
     return true;

@@ -156,8 +156,8 @@ std::string Unquote(std::string_view quoted);
 /// Resolves %HH escapes (RFC 3261 25.1 "escaped"); a NUL stays a NUL. Allocates.
 std::string Unescape(std::string_view s);
 
-/// True when every '%' in s starts a valid %HH escape.
-bool ValidEscapes(std::string_view s);
+/// True when every octet of s is in cls or starts a valid %HH escape (RFC 3261 25.1 escaped).
+bool IsEscapedOr(std::string_view s, uint16_t cls);
 
 } // namespace text
 } // namespace sipsim

@@ -78,28 +78,6 @@ ParamList::Count() const
 
 namespace {
 
-/// Checks that every octet is in cls or starts a valid %HH escape.
-bool
-AllEscapedOr(std::string_view s, uint16_t cls)
-{
-    for (size_t i = 0; i < s.size(); ++i)
-    {
-        if (s[i] == '%')
-        {
-            if (i + 2 >= s.size() || !IsHex(s[i + 1]) || !IsHex(s[i + 2]))
-            {
-                return false;
-            }
-            i += 2;
-        }
-        else if (!Is(s[i], cls))
-        {
-            return false;
-        }
-    }
-    return true;
-}
-
 /**
  * host [":" port] at the start of s (RFC 3261 25.1: hostname / IPv4address / IPv6reference).
  * \param end receives the index one past the hostport
@@ -169,13 +147,13 @@ CheckUriParams(std::string_view s)
         {
             return "empty URI parameter";
         }
-        if (!AllEscapedOr(name, kUnreserved | kParamUnres))
+        if (!IsEscapedOr(name, kUnreserved | kParamUnres))
         {
             return "invalid character in URI parameter";
         }
         if (eq != std::string_view::npos
             && (eq + 1 == param.size()
-                || !AllEscapedOr(param.substr(eq + 1), kUnreserved | kParamUnres)))
+                || !IsEscapedOr(param.substr(eq + 1), kUnreserved | kParamUnres)))
         {
             return "invalid URI parameter value";
         }
@@ -201,8 +179,8 @@ CheckUriHeaders(std::string_view s)
         {
             return "invalid header in URI";
         }
-        if (!AllEscapedOr(h.substr(0, eq), kUnreserved | kHnvUnres)
-            || !AllEscapedOr(h.substr(eq + 1), kUnreserved | kHnvUnres))
+        if (!IsEscapedOr(h.substr(0, eq), kUnreserved | kHnvUnres)
+            || !IsEscapedOr(h.substr(eq + 1), kUnreserved | kHnvUnres))
         {
             return "invalid character in URI header";
         }
@@ -228,7 +206,7 @@ ParseSipUri(std::string_view rest, Uri* out)
         {
             return "empty user part in URI";
         }
-        if (!AllEscapedOr(out->user, kUnreserved | kUserUnres))
+        if (!IsEscapedOr(out->user, kUnreserved | kUserUnres))
         {
             return "invalid character in URI user part";
         }
@@ -236,7 +214,7 @@ ParseSipUri(std::string_view rest, Uri* out)
         {
             out->hasPassword = true;
             out->password = userinfo.substr(colon + 1);
-            if (!AllEscapedOr(out->password, kPasswordCh))
+            if (!IsEscapedOr(out->password, kPasswordCh))
             {
                 return "invalid character in URI password";
             }

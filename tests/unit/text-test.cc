@@ -55,9 +55,10 @@ TEST(Text, UnescapeResolvesOnlyValidEscapesOnce)
     EXPECT_EQ(Unescape("a%00b"), std::string("a\0b", 3));
     EXPECT_EQ(Unescape("100%"), "100%");
     EXPECT_EQ(Unescape("%zz"), "%zz");
-    EXPECT_TRUE(ValidEscapes("a%20b"));
-    EXPECT_FALSE(ValidEscapes("a%2"));
-    EXPECT_FALSE(ValidEscapes("a%g0"));
+    EXPECT_TRUE(IsEscapedOr("a%20b", kUnreserved));
+    EXPECT_FALSE(IsEscapedOr("a%2", kUnreserved));
+    EXPECT_FALSE(IsEscapedOr("a%g0", kUnreserved));
+    EXPECT_FALSE(IsEscapedOr("a b", kUnreserved));
 }
 
 TEST(Text, TrimRemovesOnlyLinearWhiteSpace)
