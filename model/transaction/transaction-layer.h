@@ -28,18 +28,18 @@ struct TimerConfig
     Duration t4 = std::chrono::seconds(5);
 
     // RFC 3261 17 and RFC 6026 values; "reliable" zeroes the timers the RFC zeroes.
-    Duration TimerA() const { return t1; }                 ///< initial INVITE retransmit
-    Duration TimerB() const { return 64 * t1; }            ///< INVITE transaction timeout
-    Duration TimerD(bool reliable) const;                  ///< 32 s (at least 64*T1), 0 reliable
-    Duration TimerE() const { return t1; }                 ///< initial non-INVITE retransmit
-    Duration TimerF() const { return 64 * t1; }            ///< non-INVITE transaction timeout
-    Duration TimerG() const { return t1; }                 ///< initial INVITE response retransmit
-    Duration TimerH() const { return 64 * t1; }            ///< wait for ACK
-    Duration TimerI(bool reliable) const;                  ///< T4, 0 reliable
-    Duration TimerJ(bool reliable) const;                  ///< 64*T1, 0 reliable
-    Duration TimerK(bool reliable) const;                  ///< T4, 0 reliable
-    Duration TimerL() const { return 64 * t1; }            ///< RFC 6026: Accepted, server
-    Duration TimerM() const { return 64 * t1; }            ///< RFC 6026: Accepted, client
+    Duration TimerA() const { return t1; }      ///< initial INVITE retransmit
+    Duration TimerB() const { return 64 * t1; } ///< INVITE transaction timeout
+    Duration TimerD(bool reliable) const;       ///< max(32 s, 64*T1), 0 reliable
+    Duration TimerE() const { return t1; }      ///< initial non-INVITE retransmit
+    Duration TimerF() const { return 64 * t1; } ///< non-INVITE transaction timeout
+    Duration TimerG() const { return t1; }      ///< initial INVITE response retransmit
+    Duration TimerH() const { return 64 * t1; } ///< wait for ACK
+    Duration TimerI(bool reliable) const;       ///< T4, 0 reliable
+    Duration TimerJ(bool reliable) const;       ///< 64*T1, 0 reliable
+    Duration TimerK(bool reliable) const;       ///< T4, 0 reliable
+    Duration TimerL() const { return 64 * t1; } ///< RFC 6026: Accepted, server
+    Duration TimerM() const { return 64 * t1; } ///< RFC 6026: Accepted, client
 };
 
 /// Identifies a transaction for as long as it lives; never reused by a layer. 0 is "none".
@@ -82,7 +82,7 @@ class TransactionTransport
      */
     virtual TransportProtocol SelectTransport(size_t messageSize, TransportProtocol chosen) const
     {
-        (void)messageSize;
+        (void) messageSize;
         return chosen;
     }
 
@@ -112,7 +112,8 @@ class TransactionUser
      */
     virtual void OnAck(const Message& ack, const Peer& from) = 0;
 
-    /// A response for a client transaction (1xx, 2xx including RFC 6026 Accepted retransmissions, and the first 300-699).
+    /// A response for a client transaction (1xx, 2xx including RFC 6026 Accepted retransmissions,
+    /// and the first 300-699).
     virtual void OnResponse(TransactionId id, const Message& response) = 0;
 
     /**
@@ -121,25 +122,34 @@ class TransactionUser
      */
     virtual void OnStrayResponse(const Message& response, const Peer& from) = 0;
 
-    /// A transaction ended on a timer or a transport error (see TransactionFailure).
+    /**
+     * A transaction ended on a timer or a transport error (see TransactionFailure). For a
+     * client transaction the TU treats Timeout as a 408 and TransportError as a 503 (RFC 3261
+     * 8.1.3.1). GetRequest(id) still answers during this call. An INVITE server
+     * transaction reports TransportError and stays in its state (RFC 6026 7.1).
+     */
     virtual void OnFailure(TransactionId id, TransactionKind kind, TransactionFailure failure) = 0;
 
     /// The transaction reached Terminated and is about to be destroyed.
-    virtual void OnTerminated(TransactionId id, TransactionKind kind) { (void)id, (void)kind; }
+    virtual void OnTerminated(TransactionId id, TransactionKind kind) { (void) id, (void) kind; }
 };
 
 /// What the layer did with messages that did not simply flow, for traces and tests.
 struct TransactionCounters
 {
-    uint64_t clientTransactions = 0;      ///< client transactions created
-    uint64_t serverTransactions = 0;      ///< server transactions created
-    uint64_t retransmissionsSent = 0;     ///< request or response copies sent by timers
-    uint64_t requestsAbsorbed = 0;        ///< retransmitted requests absorbed by a server txn
-    uint64_t responsesAbsorbed = 0;       ///< retransmitted responses absorbed by a client txn
-    uint64_t strayResponsesToCore = 0;    ///< stray 2xx to INVITE handed to the core
-    uint64_t strayResponsesDropped = 0;   ///< other responses matching no transaction
-    uint64_t timeouts = 0;                ///< Timer B, F or H expiries reported
-    uint64_t transportErrors = 0;         ///< transport errors reported
+    uint64_t clientTransactions = 0; ///< client transactions created
+    uint64_t serverTransactions = 0; ///< server transactions created
+    /// copies sent again: by Timers A, E, G; a response re-sent for a retransmitted request;
+    /// the ACK re-sent for a retransmitted 300-699; a 2xx copy from the core in Accepted
+    uint64_t retransmissionsSent = 0;
+    uint64_t requestsAbsorbed = 0;      ///< retransmitted requests absorbed by a server txn
+    uint64_t responsesAbsorbed = 0;     ///< retransmitted responses absorbed by a client txn
+    uint64_t strayResponsesToCore = 0;  ///< stray 2xx to INVITE handed to the core
+    uint64_t strayResponsesDropped = 0; ///< other responses matching no transaction
+    uint64_t timeouts = 0;              ///< Timer B, F or H expiries reported
+    uint64_t transportErrors = 0;       ///< transport errors reported
+    uint64_t malformedDropped = 0;      ///< messages without Via, CSeq or Call-ID dropped
+    uint64_t illegalTransitions = 0;    ///< state changes not in the figures (bugs)
 };
 
 /**
@@ -150,7 +160,8 @@ struct TransactionCounters
 class TransactionLayer
 {
   public:
-    TransactionLayer(TimerService& timers, TransactionTransport& transport, TimerConfig config = {});
+    TransactionLayer(TimerService& timers, TransactionTransport& transport,
+                     TimerConfig config = {});
     ~TransactionLayer();
     TransactionLayer(const TransactionLayer&) = delete;
     TransactionLayer& operator=(const TransactionLayer&) = delete;
@@ -166,8 +177,10 @@ class TransactionLayer
      * TransactionTransport::SelectTransport, sent-by from GetLocalPeer, a new branch with the
      * magic cookie, and rport) and sends the request to the peer (whose transport may change
      * per 18.1.1). ACK is not sent this way: see SendAck.
-     * \return the transaction id, or 0 when the request could not be sent at all (the user
-     *         also gets OnFailure(TransportError) later, from a zero-delay timer)
+     * \return the transaction id; 0 when no transaction can be made (an ACK, or no CSeq or
+     *         Call-ID). When the transport refuses the request (Send returns false) the id is
+     *         still returned and the user gets OnFailure(id, TransportError) from a zero-delay
+     *         timer, never from inside this call.
      */
     TransactionId SendRequest(Message request, const Peer& to);
 
@@ -176,7 +189,9 @@ class TransactionLayer
      * Request-URI, Call-ID, From, To, CSeq number, Route and top Via as the INVITE), as a new
      * non-INVITE client transaction to the INVITE's peer. The caller decides when: 9.1 says
      * not before a provisional response has arrived.
-     * \return the CANCEL's transaction id; 0 when the INVITE transaction is gone
+     * \return the CANCEL's transaction id (the existing one when a CANCEL was already sent);
+     *         0 when the INVITE transaction is gone or has a final response (Completed,
+     *         Accepted: 9.1 "SHOULD NOT be sent")
      */
     TransactionId SendCancel(TransactionId invite);
 
@@ -198,15 +213,34 @@ class TransactionLayer
 
     /**
      * A message from the transport, parsed, with the top Via of a request already stamped
-     * (StampReceivedVia). Matches it to a transaction or hands it to the user.
+     * (StampReceivedVia). Matches it to a transaction or hands it to the user. A message
+     * without Via, CSeq or Call-ID is dropped (TransactionCounters::malformedDropped).
      */
     void ReceiveMessage(const Message& message, const Peer& from);
 
-    /// The transport lost the connection to a peer: its transactions fail (17.1.4, 17.2.4).
+    /**
+     * The transport lost the connection to a peer (17.1.4, 17.2.4): every live transaction
+     * whose peer it is gets a transport error, as the figures say: INVITE client in Calling or
+     * Completed, non-INVITE client in Trying or Proceeding, non-INVITE server in Proceeding or
+     * Completed -> OnFailure(TransportError), Terminated; an INVITE server transaction informs
+     * the TU once and keeps its state (RFC 6026 7.1); other states have no such arrow.
+     */
     void ReportTransportError(const Peer& peer);
 
-    /// A new branch with the RFC 3261 magic cookie, unique within this layer.
+    /**
+     * A new branch with the RFC 3261 magic cookie, unique within this layer and
+     * deterministic: "z9hG4bK" [prefix "."] counter (1, 2, ...).
+     */
     std::string NewBranch();
+
+    /**
+     * The prefix NewBranch() puts before its counter (token characters; default none): give
+     * every layer of a simulation its own so that branches never collide.
+     */
+    void SetBranchPrefix(std::string prefix);
+
+    /// A live transaction (for tests and traces); nullptr when gone.
+    Transaction* FindTransaction(TransactionId id) const;
 
     /// The request a live transaction was created for; nullptr when it is gone.
     const Message* GetRequest(TransactionId id) const;
@@ -221,10 +255,11 @@ class TransactionLayer
 
     /**
      * Observer of every state change, for traces: (id, kind, from-state, to-state) with the
-     * RFC state names. Set by the layer above; may be empty.
+     * RFC state names; at creation from-state is "" (e.g. "" -> "Calling"). Set by the layer
+     * above; may be empty.
      */
-    using StateObserver = std::function<void(TransactionId, TransactionKind, std::string_view,
-                                             std::string_view)>;
+    using StateObserver
+        = std::function<void(TransactionId, TransactionKind, std::string_view, std::string_view)>;
 
     void SetStateObserver(StateObserver observer) { m_stateObserver = std::move(observer); }
 
@@ -232,6 +267,16 @@ class TransactionLayer
     // Implementation detail owned by model/transaction/transaction-layer.cc.
     struct Impl;
     friend class Transaction;
+
+    /// Files a new client transaction for a request that already has its Via and starts it.
+    TransactionId StartClientTransaction(Message request, const Peer& to);
+    /// Creates a server transaction for a new request and hands the request to the user.
+    void StartServerTransaction(const Message& request, const Peer& from, std::string key);
+    void ReceiveRequest(const Message& request, const Peer& from);
+    void ReceiveResponse(const Message& response, const Peer& from);
+    /// The transaction reached Terminated: OnTerminated, unfiled, destroyed after this event.
+    void Retire(TransactionId id);
+
     TimerService& m_timers;
     TransactionTransport& m_transport;
     TimerConfig m_config;
