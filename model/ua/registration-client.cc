@@ -1,0 +1,278 @@
+/*
+ * The registration client of a user agent (RFC 3261 10.2).
+ */
+#include "ua/registration-client.h"
+
+#include "ua/ua-messages.h"
+#include "ua/user-agent.h"
+
+#include <algorithm>
+
+namespace sipsim {
+
+namespace {
+
+/// At most this many authenticated retries of one operation (stale nonces included).
+constexpr int kMaxAuthRetries = 3;
+
+} // namespace
+
+RegistrationClient::RegistrationClient(UserAgent& ua)
+    : m_ua(ua)
+    , m_callId(ua.NewCallId())
+    , m_fromTag(ua.NewTag())
+    , m_wanted(ua.GetConfig().registerExpires)
+{}
+
+RegistrationClient::~RegistrationClient()
+{
+    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
+}
+
+bool
+RegistrationClient::Register()
+{
+    if (m_txn != 0)
+    {
+        // RFC 3261 10.2: one REGISTER at a time.
+        m_queued = Queued::Register;
+        return true;
+    }
+    m_authTried = 0;
+    m_authRetries = 0;
+    return Send(m_wanted, {}, false);
+}
+
+bool
+RegistrationClient::Unregister()
+{
+    if (m_txn != 0)
+    {
+        m_queued = Queued::Unregister;
+        return true;
+    }
+    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
+    m_refreshTimer = 0;
+    m_refreshAt = Duration::max();
+    m_authTried = 0;
+    m_authRetries = 0;
+    return Send(0, {}, false);
+}
+
+bool
+RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth)
+{
+    const UaConfig& config = m_ua.GetConfig();
+    std::optional<Peer> peer = config.registrar;
+    if (!peer)
+    {
+        peer = config.outboundProxy ? config.outboundProxy
+                                    : ResolveUri(config.registrarUri, config.transport);
+    }
+    if (!peer)
+    {
+        return false;
+    }
+    // RFC 3261 10.2: To and From are the AOR; the Call-ID stays and CSeq counts up (10.2.4);
+    // the Contact carries the expiry asked for, as does Expires (10.2.1.1).
+    ++m_cseq;
+    m_asked = expires;
+    Message request
+        = m_ua.NewRequest("REGISTER", config.registrarUri, config.aor, m_callId, m_fromTag, m_cseq);
+    request.AddHeader(HeaderId::Contact, m_ua.ContactValue(expires));
+    request.AddHeader(HeaderId::Expires, std::to_string(expires));
+    if (!authHeaderValue.empty())
+    {
+        request.AddHeader(proxyAuth ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
+                          authHeaderValue);
+    }
+    m_ua.Finish(&request);
+    m_txn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, 0, RequestPurpose::Register},
+                                    std::move(request), *peer);
+    if (m_txn == 0)
+    {
+        return false;
+    }
+    m_state = expires > 0 ? State::Registering : State::Unregistering;
+    return true;
+}
+
+void
+RegistrationClient::OnResponse(TransactionId id, const Message& response)
+{
+    const uint16_t code = response.GetStatusCode();
+    if (id != m_txn || code < 200)
+    {
+        return;
+    }
+    m_txn = 0;
+    if (code < 300)
+    {
+        OnSuccess(response);
+        return;
+    }
+    if (code == 401 || code == 407)
+    {
+        // RFC 3261 22.2, 22.3: answer the challenge once (again only for a stale nonce).
+        const uint8_t kind = code == 407 ? 2 : 1;
+        bool stale = false;
+        const std::string credentials
+            = m_ua.AnswerChallenge(response, "REGISTER", m_ua.GetConfig().registrarUri, {}, &stale);
+        if (!credentials.empty() && ((m_authTried & kind) == 0 || stale)
+            && m_authRetries < kMaxAuthRetries)
+        {
+            m_authTried |= kind;
+            ++m_authRetries;
+            if (Send(m_asked, credentials, code == 407))
+            {
+                return;
+            }
+        }
+    }
+    else if (code == 423)
+    {
+        // RFC 3261 10.2.8: ask again with at least Min-Expires.
+        uint32_t minimum = 0;
+        const auto value = response.FindHeader(HeaderId::MinExpires);
+        if (value && ParseDeltaSeconds(*value, &minimum) == nullptr && minimum > m_asked
+            && m_asked > 0)
+        {
+            // A new request: its challenge starts a new round of authentication.
+            m_wanted = minimum;
+            m_authTried = 0;
+            m_authRetries = 0;
+            if (Send(minimum, {}, false))
+            {
+                return;
+            }
+        }
+    }
+    Fail(code);
+}
+
+void
+RegistrationClient::OnFailure(TransactionId id, TransactionFailure failure)
+{
+    if (id != m_txn)
+    {
+        return;
+    }
+    m_txn = 0;
+    Fail(failure == TransactionFailure::Timeout ? 408 : 503);
+}
+
+void
+RegistrationClient::OnSuccess(const Message& response)
+{
+    UserAgent& ua = m_ua;
+    if (m_asked == 0)
+    {
+        m_granted = 0;
+        m_state = State::Unregistered;
+        RunQueued();
+        if (ua.m_listener != nullptr)
+        {
+            ua.m_listener->OnUnregistered(ua);
+        }
+        return;
+    }
+    // RFC 3261 10.2.4: the expiry of our binding is the expires parameter of our Contact in
+    // the 200, else the Expires header, else what we asked for.
+    uint32_t granted = m_asked;
+    bool found = false;
+    Uri mine;
+    if (ParseUri(ua.GetContactUri(), &mine) == nullptr)
+    {
+        for (const NameAddr& contact : response.GetContacts())
+        {
+            uint32_t value = 0;
+            if (SameContactUri(contact.uri, mine) && contact.expires
+                && ParseDeltaSeconds(*contact.expires, &value) == nullptr)
+            {
+                granted = value;
+                found = true;
+                break;
+            }
+        }
+    }
+    if (!found)
+    {
+        if (const auto expires = response.GetExpires())
+        {
+            granted = *expires;
+        }
+    }
+    m_granted = granted;
+    m_state = granted > 0 ? State::Registered : State::Unregistered;
+    ScheduleRefresh();
+    RunQueued();
+    if (ua.m_listener != nullptr)
+    {
+        ua.m_listener->OnRegistered(ua, granted);
+    }
+}
+
+void
+RegistrationClient::ScheduleRefresh()
+{
+    TimerService& timers = m_ua.m_host.m_timers;
+    timers.Cancel(m_refreshTimer);
+    m_refreshTimer = 0;
+    m_refreshAt = Duration::max();
+    if (m_granted == 0)
+    {
+        return;
+    }
+    // Refresh at max(E - margin, E / 2) (see UaConfig::registerRefreshMargin).
+    const Duration granted = std::chrono::seconds(m_granted);
+    const Duration delay = std::max(granted - m_ua.GetConfig().registerRefreshMargin, granted / 2);
+    m_refreshAt = timers.Now() + delay;
+    m_refreshTimer = timers.Schedule(delay, [this]() {
+        m_refreshTimer = 0;
+        m_refreshAt = Duration::max();
+        if (m_txn != 0)
+        {
+            m_queued = Queued::Register;
+            return;
+        }
+        m_authTried = 0;
+        m_authRetries = 0;
+        if (!Send(m_wanted, {}, false))
+        {
+            Fail(503);
+        }
+    });
+}
+
+void
+RegistrationClient::Fail(uint16_t status)
+{
+    UserAgent& ua = m_ua;
+    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
+    m_refreshTimer = 0;
+    m_refreshAt = Duration::max();
+    m_granted = 0;
+    m_state = State::Unregistered;
+    RunQueued();
+    if (ua.m_listener != nullptr)
+    {
+        ua.m_listener->OnRegistrationFailed(ua, status);
+    }
+}
+
+void
+RegistrationClient::RunQueued()
+{
+    const Queued queued = m_queued;
+    m_queued = Queued::None;
+    if (queued == Queued::Register)
+    {
+        Register();
+    }
+    else if (queued == Queued::Unregister)
+    {
+        Unregister();
+    }
+}
+
+} // namespace sipsim

@@ -1,0 +1,94 @@
+/*
+ * The registration client of a user agent (RFC 3261 10.2): binds the UA's Contact to its
+ * address of record at the registrar, refreshes the binding, and removes it.
+ */
+#ifndef SIPSIM_REGISTRATION_CLIENT_H
+#define SIPSIM_REGISTRATION_CLIENT_H
+
+#include "transaction/transaction-layer.h"
+#include "ua/ua-host.h"
+
+#include <cstdint>
+#include <string>
+
+namespace sipsim {
+
+class UserAgent;
+
+/**
+ * One UA's registration. REGISTER requests share one Call-ID and count CSeq up (10.2.4);
+ * one is in flight at a time (10.2: a new one waits for the final response to the previous).
+ *
+ * - 200: the granted expiry is the expires parameter of the Contact matching ours, else the
+ *   Expires header, else what was asked; the refresh is scheduled per
+ *   UaConfig::registerRefreshMargin.
+ * - 401/407: answered once with credentials (new CSeq, new transaction); a second challenge
+ *   that is not stale=true fails the registration with its status (22.2, 22.3).
+ * - 423: asked again with the Min-Expires value (10.2.8), once per larger value.
+ * - anything else, a timeout (408) or a transport error (503): failure; no retry.
+ */
+class RegistrationClient
+{
+  public:
+    enum class State : uint8_t
+    {
+        Unregistered,
+        Registering,   ///< REGISTER with expires > 0 in flight
+        Registered,    ///< binding granted; refresh timer running
+        Unregistering, ///< REGISTER with expires 0 in flight
+    };
+
+    explicit RegistrationClient(UserAgent& ua);
+    ~RegistrationClient();
+    RegistrationClient(const RegistrationClient&) = delete;
+    RegistrationClient& operator=(const RegistrationClient&) = delete;
+
+    /// Registers (or refreshes); queued while another REGISTER is in flight.
+    bool Register();
+    /// Removes the binding (Expires: 0); queued while another REGISTER is in flight.
+    bool Unregister();
+
+    State GetState() const { return m_state; }
+
+    /// The expiry granted by the last 200, in seconds (0 when not registered).
+    uint32_t GetGrantedExpires() const { return m_granted; }
+
+    /// When the refresh is due (absolute simulated time); Duration::max() when none.
+    Duration GetRefreshTime() const { return m_refreshAt; }
+
+    void OnResponse(TransactionId id, const Message& response);
+    void OnFailure(TransactionId id, TransactionFailure failure);
+
+  private:
+    /// Sends a REGISTER asking for expires seconds, with credentials when given.
+    bool Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth);
+    void OnSuccess(const Message& response);
+    void Fail(uint16_t status);
+    /// Starts the queued operation, if any, once nothing is in flight.
+    void RunQueued();
+    void ScheduleRefresh();
+
+    UserAgent& m_ua;
+    std::string m_callId;
+    std::string m_fromTag;
+    uint32_t m_cseq = 0;
+    uint32_t m_asked = 0;  ///< expires of the REGISTER in flight
+    uint32_t m_wanted = 0; ///< expires to ask for (raised by 423)
+    uint32_t m_granted = 0;
+    TransactionId m_txn = 0;
+    TimerId m_refreshTimer = 0;
+    Duration m_refreshAt = Duration::max();
+    State m_state = State::Unregistered;
+    uint8_t m_authTried = 0;   ///< of the current operation: bit 1 = 401, bit 2 = 407
+    uint8_t m_authRetries = 0; ///< authenticated retries of the current operation
+    enum class Queued : uint8_t
+    {
+        None,
+        Register,
+        Unregister,
+    } m_queued = Queued::None;
+};
+
+} // namespace sipsim
+
+#endif // SIPSIM_REGISTRATION_CLIENT_H

@@ -1,0 +1,161 @@
+/*
+ * What a user agent is configured with, the handle of its calls, and the events it reports
+ * (RFC 3261 8, 10, 13, 15, 22).
+ */
+#ifndef SIPSIM_UA_CONFIG_H
+#define SIPSIM_UA_CONFIG_H
+
+#include "message/sip-message.h"
+#include "transaction/peer.h"
+#include "transaction/timer-service.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sipsim {
+
+class UserAgent;
+
+/**
+ * One user agent's identity and servers.
+ *
+ * Only aor is required; every other field has a default, resolved when the UA is added to a
+ * UaHost (see the field comments).
+ */
+struct UaConfig
+{
+    /// Address of record, a sip or sips URI with a user part: "sip:alice@example.com".
+    std::string aor;
+    /// Display name in From (and in the To of REGISTER); none when empty.
+    std::string displayName;
+
+    /// Digest user name (RFC 3261 22.2); default: the user part of the AOR.
+    std::string username;
+    /// Digest password; without one, challenges fail the request with their status.
+    std::string password;
+    /// Realm the credentials are for; empty: answer a challenge from any realm (22.1).
+    std::string realm;
+
+    /// User part of the Contact URI, also the key incoming requests are dispatched by;
+    /// default: the user part of the AOR. Unique within a UaHost.
+    std::string contactUser;
+    /// Host of the Contact URI; default: TransactionTransport::GetLocalPeer(transport) address.
+    std::string contactHost;
+    /// Port of the Contact URI; 0: the local peer's port.
+    uint16_t contactPort = 0;
+    /// Transport put in Contact (";transport=tcp") and used for targets that name none.
+    TransportProtocol transport = TransportProtocol::Udp;
+
+    /**
+     * Outbound proxy (RFC 3261 8.1.2): every out-of-dialog request is sent there. Without one,
+     * a request goes to the host and port of its Request-URI, when the host is an IPv4 address.
+     */
+    std::optional<Peer> outboundProxy;
+
+    /// Request-URI of REGISTER (RFC 3261 10.2); default: "sip:" + the AOR's host part.
+    std::string registrarUri;
+    /// Where REGISTER is sent; default: the outbound proxy, else the registrar URI's host.
+    std::optional<Peer> registrar;
+    /// Expiry asked for in REGISTER (RFC 3261 10.2.1.1), in seconds.
+    uint32_t registerExpires = 3600;
+    /**
+     * A binding granted for E seconds is refreshed at max(E - registerRefreshMargin, E / 2)
+     * seconds after the 200 (OK) arrived (RFC 3261 10.2.4 leaves the time to the UA): late
+     * enough not to waste messages, early enough for a refresh to time out (64*T1 = 32 s) and
+     * be retried before the binding expires; the E / 2 floor covers short grants.
+     */
+    Duration registerRefreshMargin = std::chrono::seconds(32);
+
+    /// User-Agent header of requests and Server header of responses; none when empty.
+    std::string userAgent;
+};
+
+/**
+ * Names one call of one UserAgent: unique within that UA for its lifetime (never reused);
+ * 0 is "no call".
+ */
+struct CallHandle
+{
+    uint32_t value = 0;
+
+    bool IsValid() const { return value != 0; }
+
+    explicit operator bool() const { return IsValid(); }
+
+    bool operator==(const CallHandle& o) const { return value == o.value; }
+
+    bool operator!=(const CallHandle& o) const { return value != o.value; }
+};
+
+/**
+ * Events of one user agent. Every method has an empty default. A listener may call the UA
+ * back from inside an event (Ring and Answer from OnCallOffered, for instance), but must not
+ * destroy or remove the UA there.
+ *
+ * A call ends with exactly one of OnCallFailed (it was never established) and OnCallEnded
+ * (it was), after which its handle is dead, except when the application ended it itself with
+ * Reject: that takes effect at once and reports nothing.
+ */
+class UaListener
+{
+  public:
+    virtual ~UaListener() = default;
+
+    /// A new INVITE arrived for the UA (RFC 3261 13.3.1). Answer with Ring, Answer or Reject.
+    virtual void OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
+    {
+        (void) ua, (void) call, (void) invite;
+    }
+
+    /// Caller side: a provisional response other than 100 (180 Ringing, 183, ...).
+    virtual void OnCallProgress(UserAgent& ua, CallHandle call, uint16_t code)
+    {
+        (void) ua, (void) call, (void) code;
+    }
+
+    /**
+     * The call is established. Caller side: the 2xx arrived (and was ACKed, RFC 3261
+     * 13.2.2.4). Callee side: the ACK for the 2xx arrived (13.3.1.4).
+     */
+    virtual void OnCallAnswered(UserAgent& ua, CallHandle call) { (void) ua, (void) call; }
+
+    /**
+     * The call ended before it was established. Caller side: the final non-2xx status
+     * (after Cancel: 487), 408 when the INVITE timed out, 503 on a transport error (RFC 3261
+     * 8.1.3.1). Callee side: 487 when the caller cancelled (RFC 3261 9.2).
+     */
+    virtual void OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status,
+                              std::string_view reason)
+    {
+        (void) ua, (void) call, (void) status, (void) reason;
+    }
+
+    /**
+     * An established call ended: byRemote when the peer's BYE arrived, otherwise when the
+     * BYE this UA sent (Hangup, a 2xx that crossed a CANCEL, no ACK for its 2xx) got its
+     * final response or timed out (RFC 3261 15.1.1).
+     */
+    virtual void OnCallEnded(UserAgent& ua, CallHandle call, bool byRemote)
+    {
+        (void) ua, (void) call, (void) byRemote;
+    }
+
+    /// A REGISTER succeeded; expires is the granted binding lifetime in seconds.
+    virtual void OnRegistered(UserAgent& ua, uint32_t expires) { (void) ua, (void) expires; }
+
+    /// A REGISTER (or un-REGISTER) failed: its final status, 408 on timeout, 503 transport.
+    virtual void OnRegistrationFailed(UserAgent& ua, uint16_t status) { (void) ua, (void) status; }
+
+    /// The binding was removed (200 to REGISTER with Expires: 0).
+    virtual void OnUnregistered(UserAgent& ua) { (void) ua; }
+
+    /// The final response to an OPTIONS sent with UserAgent::SendOptions (408/503 as above).
+    virtual void OnOptionsResponse(UserAgent& ua, uint16_t status) { (void) ua, (void) status; }
+};
+
+} // namespace sipsim
+
+#endif // SIPSIM_UA_CONFIG_H

@@ -1,0 +1,431 @@
+/*
+ * The user-agent core of one SIP endpoint: dispatch from the transaction layer to the UAs.
+ */
+#include "ua/ua-host.h"
+
+#include "message/sip-text.h"
+#include "ua/dialog.h"
+#include "ua/ua-messages.h"
+#include "ua/user-agent.h"
+
+#include <algorithm>
+
+namespace sipsim {
+
+UaHost::UaHost(TransactionLayer& layer, TimerService& timers, TransactionTransport& transport)
+    : m_layer(layer)
+    , m_timers(timers)
+    , m_transport(transport)
+{
+    m_layer.SetUser(this);
+}
+
+UaHost::~UaHost()
+{
+    // The UAs' sessions unregister their dialogs from the maps below: destroy them first.
+    m_agents.clear();
+    m_layer.SetUser(nullptr);
+}
+
+Peer
+UaHost::GetLocalPeer(TransportProtocol transport) const
+{
+    return m_transport.GetLocalPeer(transport);
+}
+
+UserAgent*
+UaHost::AddUserAgent(UaConfig config, UaListener* listener)
+{
+    Uri aor;
+    if (ParseUri(config.aor, &aor) != nullptr || !aor.IsSipOrSips() || !aor.hasUser
+        || aor.user.empty())
+    {
+        return nullptr;
+    }
+    const std::string user(aor.user);
+    if (config.username.empty())
+    {
+        config.username = user;
+    }
+    if (config.contactUser.empty())
+    {
+        config.contactUser = user;
+    }
+    const Peer local = m_transport.GetLocalPeer(config.transport);
+    if (config.contactHost.empty())
+    {
+        config.contactHost = FormatIpv4(local.address);
+    }
+    if (config.contactPort == 0)
+    {
+        config.contactPort = local.port;
+    }
+    if (config.registrarUri.empty())
+    {
+        config.registrarUri = aor.scheme == UriScheme::Sips ? "sips:" : "sip:";
+        config.registrarUri += aor.host;
+        if (aor.port >= 0)
+        {
+            config.registrarUri += ':';
+            config.registrarUri += std::to_string(aor.port);
+        }
+    }
+    if (m_byContactUser.count(config.contactUser) != 0)
+    {
+        return nullptr;
+    }
+    const std::string aorKey = AorKey(aor);
+    std::unique_ptr<UserAgent> ua(new UserAgent(*this, std::move(config), listener));
+    UserAgent* raw = ua.get();
+    m_byContactUser.emplace(raw->GetConfig().contactUser, raw);
+    m_byAor.emplace(aorKey, raw); // the first UA of an AOR receives requests addressed to it
+    m_agents.push_back(std::move(ua));
+    return raw;
+}
+
+bool
+UaHost::RemoveUserAgent(UserAgent* ua)
+{
+    auto it = std::find_if(m_agents.begin(), m_agents.end(),
+                           [ua](const std::unique_ptr<UserAgent>& p) { return p.get() == ua; });
+    if (it == m_agents.end())
+    {
+        return false;
+    }
+    // The UA's sessions unregister their dialogs when destroyed; the rest is scrubbed here.
+    std::unique_ptr<UserAgent> doomed = std::move(*it);
+    m_agents.erase(it);
+    m_byContactUser.erase(ua->GetConfig().contactUser);
+    for (auto i = m_byAor.begin(); i != m_byAor.end();)
+    {
+        i = i->second == ua ? m_byAor.erase(i) : std::next(i);
+    }
+    for (auto i = m_clients.begin(); i != m_clients.end();)
+    {
+        i = i->second.ua == ua ? m_clients.erase(i) : std::next(i);
+    }
+    for (auto i = m_inviteServers.begin(); i != m_inviteServers.end();)
+    {
+        if (i->second.owner.ua == ua)
+        {
+            m_inviteServerKeys.erase(i->second.id);
+            i = m_inviteServers.erase(i);
+        }
+        else
+        {
+            ++i;
+        }
+    }
+    doomed.reset();
+    return true;
+}
+
+UserAgent*
+UaHost::FindUserAgent(std::string_view contactUser) const
+{
+    const auto it = m_byContactUser.find(std::string(contactUser));
+    return it == m_byContactUser.end() ? nullptr : it->second;
+}
+
+// --- keys ---------------------------------------------------------------------------------------
+
+const std::string&
+UaHost::DialogKey(std::string_view callId, std::string_view localTag, std::string_view remoteTag)
+{
+    m_key.clear();
+    m_key.append(callId).append(1, '\n').append(localTag).append(1, '\n').append(remoteTag);
+    return m_key;
+}
+
+std::string
+UaHost::InviteServerKey(const Message& request)
+{
+    std::string key;
+    const Via* via = request.GetTopVia();
+    if (via != nullptr && via->HasMagicCookie())
+    {
+        // RFC 3261 17.2.3: branch and sent-by identify the transaction (the method is left out
+        // so that the CANCEL finds its INVITE, 9.2).
+        key.append(via->branch).append(1, '\n').append(via->host).append(1, ':');
+        key.append(std::to_string(via->port));
+        return key;
+    }
+    // RFC 2543 requests: Call-ID, From tag and CSeq number (To tag and Request-URI are the
+    // INVITE's in its CANCEL too).
+    const NameAddr* from = request.GetFrom();
+    const CSeq* cseq = request.GetCSeq();
+    key.append(request.GetCallId()).append(1, '\n');
+    key.append(from != nullptr ? from->Tag() : std::string_view()).append(1, '\n');
+    key.append(std::to_string(cseq != nullptr ? cseq->number : 0)).append(1, '\n');
+    key.append(via != nullptr ? via->branch : std::string_view());
+    return key;
+}
+
+const std::string&
+UaHost::AorKey(const Uri& uri) const
+{
+    m_lookup.assign(uri.user);
+    m_lookup += '@';
+    for (char c : uri.host)
+    {
+        m_lookup += text::ToLower(c);
+    }
+    return m_lookup;
+}
+
+// --- registrations by the UAs -------------------------------------------------------------------
+
+TransactionId
+UaHost::SendRequest(const Owner& owner, Message request, const Peer& to)
+{
+    const TransactionId id = m_layer.SendRequest(std::move(request), to);
+    if (id != 0)
+    {
+        m_clients[id] = owner;
+    }
+    return id;
+}
+
+TransactionId
+UaHost::SendCancel(const Owner& owner, TransactionId invite)
+{
+    const TransactionId id = m_layer.SendCancel(invite);
+    if (id != 0)
+    {
+        m_clients[id] = owner;
+    }
+    return id;
+}
+
+void
+UaHost::Respond(TransactionId id, const Message& request, uint16_t code, std::string_view reason,
+                std::string_view toTag)
+{
+    m_layer.SendResponse(id, BuildResponse(request, code, reason, toTag));
+}
+
+void
+UaHost::AddDialog(const DialogId& id, UserAgent* ua, uint32_t call)
+{
+    m_dialogs[DialogKey(id.callId, id.localTag, id.remoteTag)] = Owner{ua, call};
+}
+
+void
+UaHost::RemoveDialog(const DialogId& id)
+{
+    m_dialogs.erase(DialogKey(id.callId, id.localTag, id.remoteTag));
+}
+
+void
+UaHost::AddInviteServer(TransactionId id, const Message& invite, UserAgent* ua, uint32_t call)
+{
+    std::string key = InviteServerKey(invite);
+    m_inviteServers[key] = InviteServer{Owner{ua, call}, id};
+    m_inviteServerKeys[id] = std::move(key);
+}
+
+// --- dispatch -----------------------------------------------------------------------------------
+
+UserAgent*
+UaHost::FindTarget(const Message& request) const
+{
+    const Uri& uri = request.GetRequestUri();
+    if (uri.IsSipOrSips() && uri.hasUser)
+    {
+        m_lookup.assign(uri.user);
+        const auto it = m_byContactUser.find(m_lookup);
+        if (it != m_byContactUser.end())
+        {
+            return it->second;
+        }
+        const auto byAor = m_byAor.find(AorKey(uri));
+        if (byAor != m_byAor.end())
+        {
+            return byAor->second;
+        }
+    }
+    const NameAddr* to = request.GetTo();
+    if (to != nullptr && to->uri.IsSipOrSips() && to->uri.hasUser)
+    {
+        const auto it = m_byAor.find(AorKey(to->uri));
+        if (it != m_byAor.end())
+        {
+            return it->second;
+        }
+    }
+    return nullptr;
+}
+
+void
+UaHost::OnRequest(TransactionId id, const Message& request, const Peer& from)
+{
+    if (request.GetMethod() == Method::Cancel)
+    {
+        HandleCancel(id, request);
+        return;
+    }
+    const NameAddr* to = request.GetTo();
+    const NameAddr* fromHeader = request.GetFrom();
+    if (to != nullptr && !to->Tag().empty())
+    {
+        // A request inside a dialog (RFC 3261 12.2.2).
+        const auto it = m_dialogs.find(DialogKey(request.GetCallId(), to->Tag(),
+                                                 fromHeader != nullptr ? fromHeader->Tag() : ""));
+        if (it != m_dialogs.end())
+        {
+            const Owner owner = it->second;
+            if (InviteSession* session = owner.ua->FindSession(owner.call))
+            {
+                session->OnRequest(id, request);
+                return;
+            }
+        }
+        ++m_counters.noDialog;
+        Respond(id, request, 481);
+        return;
+    }
+    UserAgent* ua = FindTarget(request);
+    if (ua == nullptr)
+    {
+        const Uri& uri = request.GetRequestUri();
+        const std::string tag = "h" + ToHex(NextSerial());
+        if (request.GetMethod() == Method::Options && !uri.hasUser)
+        {
+            // OPTIONS to the host itself (RFC 3261 11.2).
+            Message response = BuildResponse(request, 200, {}, tag);
+            AddCapabilities(&response);
+            m_layer.SendResponse(id, std::move(response));
+            return;
+        }
+        ++m_counters.unknownUser;
+        Respond(id, request, 404, {}, tag);
+        return;
+    }
+    ua->OnRequest(id, request, from);
+}
+
+void
+UaHost::HandleCancel(TransactionId id, const Message& cancel)
+{
+    const auto it = m_inviteServers.find(InviteServerKey(cancel));
+    if (it == m_inviteServers.end())
+    {
+        // RFC 3261 9.2: no matching transaction.
+        ++m_counters.noCancelTarget;
+        Respond(id, cancel, 481, {}, "h" + ToHex(NextSerial()));
+        return;
+    }
+    const Owner owner = it->second.owner;
+    if (InviteSession* session = owner.ua->FindSession(owner.call))
+    {
+        session->OnCancel(id, cancel);
+        return;
+    }
+    // The call is gone but its INVITE transaction is not: the CANCEL has no effect (9.2).
+    Respond(id, cancel, 200, {}, "h" + ToHex(NextSerial()));
+}
+
+void
+UaHost::OnAck(const Message& ack, const Peer& from)
+{
+    (void) from;
+    const NameAddr* to = ack.GetTo();
+    const NameAddr* fromHeader = ack.GetFrom();
+    if (to == nullptr || fromHeader == nullptr || to->Tag().empty())
+    {
+        return;
+    }
+    const auto it = m_dialogs.find(DialogKey(ack.GetCallId(), to->Tag(), fromHeader->Tag()));
+    if (it == m_dialogs.end())
+    {
+        return;
+    }
+    const Owner owner = it->second;
+    if (InviteSession* session = owner.ua->FindSession(owner.call))
+    {
+        session->OnAck(ack);
+    }
+}
+
+void
+UaHost::OnResponse(TransactionId id, const Message& response)
+{
+    const auto it = m_clients.find(id);
+    if (it == m_clients.end())
+    {
+        ++m_counters.unmatchedResponses;
+        return;
+    }
+    const Owner owner = it->second;
+    owner.ua->OnResponse(id, owner, response);
+}
+
+void
+UaHost::OnStrayResponse(const Message& response, const Peer& from)
+{
+    (void) from;
+    const NameAddr* to = response.GetTo();
+    const NameAddr* fromHeader = response.GetFrom();
+    const CSeq* cseq = response.GetCSeq();
+    if (to == nullptr || fromHeader == nullptr || cseq == nullptr || cseq->method != "INVITE"
+        || response.GetStatusCode() < 200 || response.GetStatusCode() >= 300)
+    {
+        ++m_counters.strayIgnored;
+        return;
+    }
+    const auto it = m_dialogs.find(DialogKey(response.GetCallId(), fromHeader->Tag(), to->Tag()));
+    if (it == m_dialogs.end())
+    {
+        ++m_counters.strayIgnored;
+        return;
+    }
+    const Owner owner = it->second;
+    if (InviteSession* session = owner.ua->FindSession(owner.call))
+    {
+        ++m_counters.strayAcked;
+        session->OnStray2xx(response);
+    }
+}
+
+void
+UaHost::OnFailure(TransactionId id, TransactionKind kind, TransactionFailure failure)
+{
+    if (kind != TransactionKind::InviteClient && kind != TransactionKind::NonInviteClient)
+    {
+        // Server side: Timer H (no ACK for a 3xx-6xx) or a response that could not be sent;
+        // the calls concerned have already ended or end on their own timers.
+        return;
+    }
+    const auto it = m_clients.find(id);
+    if (it == m_clients.end())
+    {
+        return;
+    }
+    const Owner owner = it->second;
+    owner.ua->OnFailure(id, owner, failure);
+}
+
+void
+UaHost::OnTerminated(TransactionId id, TransactionKind kind)
+{
+    if (kind == TransactionKind::InviteClient || kind == TransactionKind::NonInviteClient)
+    {
+        m_clients.erase(id);
+        return;
+    }
+    if (kind == TransactionKind::InviteServer)
+    {
+        const auto it = m_inviteServerKeys.find(id);
+        if (it != m_inviteServerKeys.end())
+        {
+            const auto server = m_inviteServers.find(it->second);
+            if (server != m_inviteServers.end() && server->second.id == id)
+            {
+                m_inviteServers.erase(server);
+            }
+            m_inviteServerKeys.erase(it);
+        }
+    }
+}
+
+} // namespace sipsim

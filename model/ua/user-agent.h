@@ -1,0 +1,184 @@
+/*
+ * A SIP user agent (RFC 3261 8): one address of record with its Contact, calls (13, 15),
+ * registration (10) and OPTIONS (11), hosted with many others by a UaHost.
+ */
+#ifndef SIPSIM_USER_AGENT_H
+#define SIPSIM_USER_AGENT_H
+
+#include "ua/invite-session.h"
+#include "ua/registration-client.h"
+#include "ua/ua-config.h"
+#include "ua/ua-host.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sipsim {
+
+/**
+ * One user agent. Created by UaHost::AddUserAgent. The call methods return false (or an
+ * invalid handle) when the call does not exist or is not in a state where the action applies;
+ * they never fire events from inside themselves (events come from received messages and
+ * timers).
+ *
+ * Identifiers are deterministic: Call-IDs, tags and cnonces combine a per-host counter with a
+ * hash of the AOR, so a simulation run twice produces the same messages.
+ */
+class UserAgent
+{
+  public:
+    ~UserAgent();
+    UserAgent(const UserAgent&) = delete;
+    UserAgent& operator=(const UserAgent&) = delete;
+
+    const UaConfig& GetConfig() const { return m_config; }
+
+    UaHost& GetHost() { return m_host; }
+
+    /// The clock of the UA's host (shared by every UA of the host).
+    TimerService& GetTimers() { return m_host.GetTimers(); }
+
+    /// The Contact URI: "sip:<contactUser>@<contactHost>:<contactPort>[;transport=tcp]".
+    const std::string& GetContactUri() const { return m_contact; }
+
+    void SetListener(UaListener* listener) { m_listener = listener; }
+
+    UaListener* GetListener() const { return m_listener; }
+
+    // --- calls --------------------------------------------------------------------------------
+    /**
+     * Calls targetUri (RFC 3261 13.2.1): an INVITE with a new Call-ID and From tag, Contact,
+     * Max-Forwards 70 and the SDP offer (when not empty), to the outbound proxy or the
+     * target's host.
+     * \return the call's handle; invalid when targetUri is not a sip/sips URI or there is
+     *         nowhere to send it
+     */
+    CallHandle MakeCall(std::string_view targetUri, std::string_view sdp = {});
+
+    /// Callee: sends 180 Ringing (creates the early dialog).
+    bool Ring(CallHandle call);
+
+    /// Callee: sends 200 OK with Contact and the SDP answer, retransmitted until the ACK.
+    bool Answer(CallHandle call, std::string_view sdp = {});
+
+    /// Callee: rejects an unanswered call with a 3xx-6xx status; the call ends at once.
+    bool Reject(CallHandle call, uint16_t code = 486, std::string_view reason = {});
+
+    /// Caller: cancels an unanswered call (RFC 3261 9.1); OnCallFailed(487) follows.
+    bool Cancel(CallHandle call);
+
+    /**
+     * Ends a call whatever its state: BYE when established (RFC 3261 15.1.1; the callee waits
+     * for the ACK first), CANCEL when the caller has no answer yet, 603 Decline when the
+     * callee has not answered (which, as with Reject, ends the call at once without an event).
+     */
+    bool Hangup(CallHandle call);
+
+    /// The call's state; nullopt when the call does not exist (ended or never existed).
+    std::optional<CallState> GetCallState(CallHandle call) const;
+
+    /// The call's dialog; nullptr when it has none or does not exist.
+    const Dialog* GetDialog(CallHandle call) const;
+
+    size_t GetCallCount() const { return m_sessions.size(); }
+
+    // --- registration -------------------------------------------------------------------------
+    /// Registers the Contact (RFC 3261 10.2) and keeps the binding refreshed.
+    bool Register();
+
+    /// Removes the binding (Expires: 0) and stops refreshing.
+    bool Unregister();
+
+    bool IsRegistered() const;
+
+    /// The registration client; nullptr before the first Register.
+    const RegistrationClient* GetRegistration() const { return m_registration.get(); }
+
+    // --- OPTIONS ------------------------------------------------------------------------------
+    /// Sends an OPTIONS out of dialog (RFC 3261 11.1); OnOptionsResponse reports the status.
+    bool SendOptions(std::string_view targetUri);
+
+  private:
+    friend class UaHost;
+    friend class InviteSession;
+    friend class RegistrationClient;
+
+    UserAgent(UaHost& host, UaConfig config, UaListener* listener);
+
+    // --- from the host ------------------------------------------------------------------------
+    void OnRequest(TransactionId id, const Message& request, const Peer& from);
+    void OnResponse(TransactionId id, const UaHost::Owner& owner, const Message& response);
+    void OnFailure(TransactionId id, const UaHost::Owner& owner, TransactionFailure failure);
+
+    // --- for sessions and the registration client ---------------------------------------------
+    /// How a call's end is reported.
+    enum class EndEvent : uint8_t
+    {
+        None,   ///< ended by the application itself (Reject)
+        Failed, ///< OnCallFailed
+        Ended,  ///< OnCallEnded
+    };
+
+    InviteSession* FindSession(uint32_t handle) const;
+    /// The session of that handle by binary search; end() when none.
+    std::vector<std::unique_ptr<InviteSession>>::const_iterator LocateSession(
+        uint32_t handle) const;
+    /**
+     * Destroys the session, then reports the end of the call. The session is gone when this
+     * returns: a session calling it must return at once.
+     */
+    void EndSession(uint32_t handle, EndEvent event, bool byRemote, uint16_t status,
+                    std::string_view reason);
+    uint32_t NextCallHandle();
+    /**
+     * An out-of-dialog request (RFC 3261 8.1.1): Request-URI, To (no tag), From with the
+     * display name, AOR and fromTag, Call-ID, CSeq, Max-Forwards 70.
+     */
+    Message NewRequest(std::string_view method, std::string_view requestUri, std::string_view toUri,
+                       std::string_view callId, std::string_view fromTag, uint32_t cseq) const;
+    /// Adds User-Agent and, when absent, Content-Length 0.
+    void Finish(Message* request) const;
+    /// Adds the Server header.
+    void FinishResponse(Message* response) const;
+    /// Sends a response in server transaction id, with the Server header added.
+    void SendResponse(TransactionId id, Message response) const;
+    /**
+     * Answers request with BuildResponse (a new To tag when the request has none and toTag is
+     * empty); 405 gets Allow, a 200 to OPTIONS the capabilities (RFC 3261 8.2.1, 11.2).
+     */
+    void Reply(TransactionId id, const Message& request, uint16_t code,
+               std::string_view reason = {}, std::string_view toTag = {});
+    /// "<contact>" (with ;expires=N when expires is given).
+    std::string ContactValue(std::optional<uint32_t> expires = std::nullopt) const;
+    /// Where an out-of-dialog request for that URI goes (RFC 3261 8.1.2).
+    std::optional<Peer> OutOfDialogPeer(std::string_view requestUri) const;
+    /// Where a request in a dialog goes: its next-hop URI, else the outbound proxy.
+    std::optional<Peer> InDialogPeer(const Dialog& dialog) const;
+    /**
+     * Credentials answering the challenges of a 401 (WWW-Authenticate) or 407
+     * (Proxy-Authenticate) response (RFC 3261 22.2, 22.3), for a request with that method,
+     * Request-URI and body. Empty when no challenge can be answered.
+     * \param stale set to true when the answered challenge said stale=true
+     */
+    std::string AnswerChallenge(const Message& response, std::string_view method,
+                                std::string_view requestUri, std::string_view body, bool* stale);
+    std::string NewTag();
+    std::string NewCallId();
+
+    UaHost& m_host;
+    UaConfig m_config;
+    UaListener* m_listener;
+    std::string m_contact;
+    uint32_t m_aorHash;
+    uint32_t m_lastCall = 0;
+    std::vector<std::unique_ptr<InviteSession>> m_sessions;
+    std::unique_ptr<RegistrationClient> m_registration;
+};
+
+} // namespace sipsim
+
+#endif // SIPSIM_USER_AGENT_H

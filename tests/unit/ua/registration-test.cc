@@ -1,0 +1,205 @@
+/*
+ * The registration client (RFC 3261 10.2, 22.2) against a scripted registrar that checks
+ * credentials with DigestServer, over the in-memory network (10 ms one way).
+ */
+#include "ua-test-util.h"
+
+namespace sipsim::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+class RegistrationTest : public ::testing::Test
+{
+  protected:
+    static UaConfig AliceConfig()
+    {
+        UaConfig config;
+        config.aor = "sip:alice@example.com";
+        config.displayName = "Alice";
+        config.password = "secret";
+        config.registrarUri = "sip:example.com";
+        config.registrar = Peer{TransportProtocol::Udp, *ParseIpv4("10.0.0.10"), 5060};
+        config.userAgent = "sipsim-test";
+        return config;
+    }
+
+    void SetUp() override { ASSERT_NE(alice, nullptr); }
+
+    std::vector<std::string> RegisterTrace() const
+    {
+        std::vector<std::string> out;
+        for (const SimLogEntry& e : net.GetLog())
+        {
+            out.push_back(Label(e));
+        }
+        return out;
+    }
+
+    FakeClock clock;
+    SimNetwork net{clock, 10ms};
+    TransactionLayer& layerA = net.AddNode("10.0.0.1");
+    TransactionLayer& layerR = net.AddNode("10.0.0.10");
+    FakeRegistrar registrar{layerR, clock};
+    RecordingListener events{clock};
+    UaHost host{layerA, clock, net.GetTransport(layerA)};
+    UserAgent* alice = host.AddUserAgent(AliceConfig(), &events);
+};
+
+TEST_F(RegistrationTest, DigestChallengeThen200)
+{
+    EXPECT_TRUE(alice->Register());
+    clock.RunUntil(1s);
+    EXPECT_EQ(RegisterTrace(), (Strings{"0.000 REGISTER", "0.010 401 REGISTER", "0.020 REGISTER",
+                                        "0.030 200 REGISTER"}))
+        << net.Dump();
+    EXPECT_EQ(events.events, (Strings{"0.040 registered 3600"}));
+    EXPECT_TRUE(alice->IsRegistered());
+    EXPECT_EQ(alice->GetRegistration()->GetState(), RegistrationClient::State::Registered);
+    EXPECT_EQ(alice->GetRegistration()->GetGrantedExpires(), 3600u);
+
+    // The registrar verified the answer to its challenge (22.4).
+    EXPECT_EQ(registrar.verdicts, (std::vector<VerifyResult>{VerifyResult::Ok}));
+    ASSERT_EQ(registrar.requests.size(), 2u);
+    EXPECT_FALSE(registrar.requests[0].hasCredentials);
+    EXPECT_TRUE(registrar.requests[1].hasCredentials);
+    // 10.2.4: one Call-ID, CSeq counting up.
+    EXPECT_EQ(registrar.requests[0].cseq, 1u);
+    EXPECT_EQ(registrar.requests[1].cseq, 2u);
+    EXPECT_EQ(registrar.requests[0].callId, registrar.requests[1].callId);
+
+    // 10.2: the request's fields.
+    const Message first = Reparse(net.GetLog()[0]);
+    EXPECT_EQ(first.GetRequestUriText(), "sip:example.com");
+    EXPECT_EQ(first.GetTo()->uri.text, "sip:alice@example.com");
+    EXPECT_EQ(first.GetFrom()->uri.text, "sip:alice@example.com");
+    EXPECT_EQ(first.GetFrom()->DisplayNameText(), "Alice");
+    EXPECT_FALSE(first.GetFrom()->Tag().empty());
+    EXPECT_EQ(*first.FindHeader(HeaderId::Contact), "<sip:alice@10.0.0.1:5060>;expires=3600");
+    EXPECT_EQ(first.GetExpires(), std::optional<uint32_t>(3600));
+    EXPECT_EQ(*first.FindHeader(HeaderId::UserAgent), "sipsim-test");
+    const Message second = Reparse(net.GetLog()[2]);
+    const auto credentials = second.GetCredentials(HeaderId::Authorization);
+    ASSERT_EQ(credentials.size(), 1u);
+    EXPECT_EQ(credentials[0].GetUsername(), "alice");
+    EXPECT_EQ(credentials[0].GetRealm(), "example.com");
+    EXPECT_EQ(credentials[0].GetUri(), "sip:example.com");
+}
+
+TEST_F(RegistrationTest, RefreshAtGrantedMinus32Seconds)
+{
+    alice->Register();
+    clock.RunUntil(1s);
+    // Refresh rule: max(E - 32 s, E / 2) after the 200 arrived (0.040): 3568.040 s.
+    EXPECT_EQ(alice->GetRegistration()->GetRefreshTime(), 3568040ms);
+    clock.RunUntil(3568040ms - 1ns);
+    EXPECT_EQ(net.GetLog().size(), 4u);
+    clock.RunUntil(3569s);
+    EXPECT_EQ(RegisterTrace(),
+              (Strings{"0.000 REGISTER", "0.010 401 REGISTER", "0.020 REGISTER",
+                       "0.030 200 REGISTER", "3568.040 REGISTER", "3568.050 401 REGISTER",
+                       "3568.060 REGISTER", "3568.070 200 REGISTER"}))
+        << net.Dump();
+    EXPECT_EQ(events.events, (Strings{"0.040 registered 3600", "3568.080 registered 3600"}));
+    ASSERT_EQ(registrar.requests.size(), 4u);
+    EXPECT_EQ(registrar.requests[2].cseq, 3u);
+    EXPECT_EQ(registrar.requests[3].cseq, 4u);
+    EXPECT_EQ(registrar.requests[3].callId, registrar.requests[0].callId);
+    EXPECT_EQ(alice->GetRegistration()->GetRefreshTime(), 3568080ms + 3568s);
+}
+
+TEST_F(RegistrationTest, ShortGrantIsRefreshedAtHalfTime)
+{
+    // The registrar grants 60 s (in our Contact's expires, after another UA's binding):
+    // refresh at max(60 - 32, 30) = 30 s after the 200.
+    registrar.maxGrant = 60;
+    alice->Register();
+    clock.RunUntil(1s);
+    EXPECT_EQ(events.events, (Strings{"0.040 registered 60"}));
+    EXPECT_EQ(alice->GetRegistration()->GetRefreshTime(), 30040ms);
+    clock.RunUntil(31s);
+    const auto registers = net.Requests("REGISTER");
+    ASSERT_EQ(registers.size(), 4u) << net.Dump();
+    EXPECT_EQ(FormatTime(registers[2].time), "30.040");
+    EXPECT_EQ(events.events, (Strings{"0.040 registered 60", "30.080 registered 60"}));
+}
+
+TEST_F(RegistrationTest, SecondChallengeFails)
+{
+    registrar.alwaysChallenge = true;
+    alice->Register();
+    clock.RunUntil(10s);
+    EXPECT_EQ(RegisterTrace(), (Strings{"0.000 REGISTER", "0.010 401 REGISTER", "0.020 REGISTER",
+                                        "0.030 401 REGISTER"}))
+        << net.Dump();
+    EXPECT_EQ(events.events, (Strings{"0.040 registration failed 401"}));
+    EXPECT_FALSE(alice->IsRegistered());
+}
+
+TEST_F(RegistrationTest, Unregister)
+{
+    alice->Register();
+    clock.RunUntil(100s);
+    EXPECT_TRUE(alice->Unregister());
+    clock.RunUntil(4000s);
+    const auto registers = net.Requests("REGISTER");
+    ASSERT_EQ(registers.size(), 4u) << net.Dump();
+    EXPECT_EQ(FormatTime(registers[2].time), "100.000");
+    const Message removal = Reparse(registers[2]);
+    EXPECT_EQ(*removal.FindHeader(HeaderId::Contact), "<sip:alice@10.0.0.1:5060>;expires=0");
+    EXPECT_EQ(removal.GetExpires(), std::optional<uint32_t>(0));
+    EXPECT_EQ(removal.GetCSeq()->number, 3u);
+    EXPECT_EQ(registrar.requests[3].expires, 0u);
+    EXPECT_EQ(registrar.requests[3].answer, 200);
+    // No refresh after that (the one due at 3568.040 was cancelled).
+    EXPECT_EQ(events.events, (Strings{"0.040 registered 3600", "100.040 unregistered"}));
+    EXPECT_FALSE(alice->IsRegistered());
+}
+
+TEST_F(RegistrationTest, IntervalTooBriefRetriesWithMinExpires)
+{
+    registrar.minExpires = 7200;
+    registrar.maxGrant = 7200;
+    alice->Register();
+    clock.RunUntil(1s);
+    EXPECT_EQ(
+        RegisterTrace(),
+        (Strings{"0.000 REGISTER", "0.010 401 REGISTER", "0.020 REGISTER", "0.030 423 REGISTER",
+                 "0.040 REGISTER", "0.050 401 REGISTER", "0.060 REGISTER", "0.070 200 REGISTER"}))
+        << net.Dump();
+    ASSERT_EQ(registrar.requests.size(), 4u);
+    EXPECT_EQ(registrar.requests[2].expires, 7200u);
+    EXPECT_EQ(registrar.requests[3].expires, 7200u);
+    EXPECT_EQ(events.events, (Strings{"0.080 registered 7200"}));
+}
+
+TEST_F(RegistrationTest, RegistrarTimeoutIs408)
+{
+    UaConfig config = AliceConfig();
+    config.aor = "sip:dave@example.com";
+    config.registrar = Peer{TransportProtocol::Udp, *ParseIpv4("10.0.0.99"), 5060};
+    RecordingListener daveEvents(clock);
+    UserAgent* dave = host.AddUserAgent(config, &daveEvents);
+    ASSERT_NE(dave, nullptr);
+    dave->Register();
+    clock.RunUntil(60s);
+    // Timer F: 64*T1 = 32 s; a non-INVITE over UDP is sent 11 times.
+    EXPECT_EQ(net.Requests("REGISTER").size(), 11u);
+    EXPECT_EQ(daveEvents.events, (Strings{"32.000 registration failed 408"}));
+}
+
+TEST_F(RegistrationTest, RequestsWhileOneIsInFlightAreQueued)
+{
+    alice->Register();
+    EXPECT_TRUE(alice->Unregister()); // waits for the REGISTER's final response
+    clock.RunUntil(1s);
+    EXPECT_EQ(
+        RegisterTrace(),
+        (Strings{"0.000 REGISTER", "0.010 401 REGISTER", "0.020 REGISTER", "0.030 200 REGISTER",
+                 "0.040 REGISTER", "0.050 401 REGISTER", "0.060 REGISTER", "0.070 200 REGISTER"}))
+        << net.Dump();
+    EXPECT_EQ(events.events, (Strings{"0.040 registered 3600", "0.080 unregistered"}));
+}
+
+} // namespace
+} // namespace sipsim::test
