@@ -384,11 +384,10 @@ InviteSession::RetryWithCredentials(const Message& response)
 // --- callee side --------------------------------------------------------------------------------
 
 void
-InviteSession::Offer(TransactionId id, const Message& invite, const Peer& from)
+InviteSession::Offer(TransactionId id, const Message& invite)
 {
     m_inviteTxn = id;
     m_invite = invite;
-    m_reliable = IsReliable(from.transport);
     m_localTag = m_ua.NewTag();
     m_state = CallState::Offered;
     m_ua.m_host.AddInviteServer(id, invite, &m_ua, m_handle);
@@ -456,17 +455,14 @@ InviteSession::SendSuccess(TransactionId id, const Message& request, bool reinvi
     m_reinvite = reinvite;
     m_state = CallState::WaitingAck;
     m_ua.m_host.m_layer.SendResponse(id, *m_success);
-    // The core retransmits the 2xx at T1, 2*T1, ... capped at T2, until the ACK; over a
-    // reliable transport the response is not lost and is not retransmitted (as Timer G,
-    // 17.2.1). With no ACK after 64*T1 the session is ended.
+    // The core retransmits the 2xx at T1, 2*T1, ... capped at T2, until the ACK. This holds
+    // on reliable transports too: the 2xx travels end to end and a later hop may be UDP
+    // (RFC 3261 13.3.1.4). With no ACK after 64*T1 the session is ended.
     TimerService& timers = m_ua.m_host.m_timers;
     const TimerConfig& config = m_ua.m_host.GetTimerConfig();
     StopTimers();
-    if (!m_reliable)
-    {
-        m_interval = config.t1;
-        m_retransmitTimer = timers.Schedule(m_interval, [this]() { Retransmit2xx(); });
-    }
+    m_interval = config.t1;
+    m_retransmitTimer = timers.Schedule(m_interval, [this]() { Retransmit2xx(); });
     m_guardTimer = timers.Schedule(64 * config.t1, [this]() { AckTimeout(); });
 }
 

@@ -69,7 +69,7 @@ class InviteSession
 
     // --- callee side --------------------------------------------------------------------------
     /// Takes the INVITE of a new incoming call (RFC 3261 13.3.1).
-    void Offer(TransactionId id, const Message& invite, const Peer& from);
+    void Offer(TransactionId id, const Message& invite);
     bool Ring();
     bool Answer(std::string_view sdp);
     /// Sends a 3xx-6xx final response; the session ends at once (no event).
@@ -120,7 +120,6 @@ class InviteSession
     bool m_finalSent = false;     ///< callee: a final response to the INVITE was sent
     bool m_hangupPending = false; ///< callee: BYE waits for the ACK (RFC 3261 15)
     bool m_reinvite = false;      ///< the 2xx awaiting its ACK answers a re-INVITE
-    bool m_reliable = false;      ///< callee: the INVITE came over a reliable transport
     uint8_t m_authTried = 0;      ///< bit 1: answered a 401, bit 2: answered a 407
     uint8_t m_authRetries = 0;    ///< authenticated retries sent (stale ones included)
     TransactionId m_inviteTxn = 0;

@@ -393,7 +393,7 @@ UserAgent::SendOptions(std::string_view targetUri)
 // --- from the host ------------------------------------------------------------------------------
 
 void
-UserAgent::OnRequest(TransactionId id, const Message& request, const Peer& from)
+UserAgent::OnRequest(TransactionId id, const Message& request, const Peer& /* from */)
 {
     switch (request.GetMethod())
     {
@@ -422,7 +422,7 @@ UserAgent::OnRequest(TransactionId id, const Message& request, const Peer& from)
             }
             const uint32_t handle = NextCallHandle();
             auto session = std::make_unique<InviteSession>(*this, handle, InviteSession::Role::Uas);
-            session->Offer(id, request, from);
+            session->Offer(id, request);
             m_sessions.push_back(std::move(session));
             m_listener->OnCallOffered(*this, CallHandle{handle}, request);
             return;

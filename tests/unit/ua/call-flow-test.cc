@@ -589,10 +589,10 @@ TEST_F(CallFlowTest, Stray2xxAfterTheTransactionIsReAcked)
     EXPECT_EQ(hostA.GetCounters().strayAcked, 1u);
 }
 
-TEST_F(CallFlowTest, OverTcpThe2xxIsNotRetransmitted)
+TEST_F(CallFlowTest, OverTcpThe2xxIsStillRetransmittedUntilTheAck)
 {
-    // A reliable transport does not lose the 2xx: no retransmission (as Timer G, 17.2.1), but
-    // the 64*T1 wait for the ACK still ends the session.
+    // RFC 3261 13.3.1.4: the 2xx travels end to end and a later hop may be UDP, so the UAS core
+    // retransmits it whatever its own transport; the 64*T1 wait for the ACK ends the session.
     net.SetDropPredicate(SimNetwork::DropRequests("ACK"));
     bobEvents.ringAfter = 0ms;
     bobEvents.answerAfter = 100ms;
@@ -602,8 +602,12 @@ TEST_F(CallFlowTest, OverTcpThe2xxIsNotRetransmitted)
     ASSERT_EQ(invites.size(), 1u);
     EXPECT_EQ(invites[0].to.transport, TransportProtocol::Tcp);
     const auto oks = net.Responses(200, "INVITE");
-    ASSERT_EQ(oks.size(), 1u) << net.Dump();
+    // At 0.110 s, then T1, 2*T1, 4*T1 and T2 apart: 0.610, 1.610, 3.610, 7.610, 11.610, ...
+    ASSERT_EQ(oks.size(), 11u) << net.Dump();
     EXPECT_EQ(oks[0].to.transport, TransportProtocol::Tcp);
+    EXPECT_EQ(FormatTime(oks[1].time), "0.610");
+    EXPECT_EQ(FormatTime(oks[4].time), "7.610");
+    EXPECT_EQ(FormatTime(oks[10].time), "31.610");
     const auto byes = net.Requests("BYE");
     ASSERT_EQ(byes.size(), 1u);
     EXPECT_EQ(FormatTime(byes[0].time), "32.110");
