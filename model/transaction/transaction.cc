@@ -160,7 +160,9 @@ void
 Transaction::IllegalTransition(std::string_view from, std::string_view to) const
 {
     ++m_layer.m_counters.illegalTransitions;
-#ifndef NDEBUG
+#ifdef NDEBUG
+    (void) from, (void) to;
+#else
     std::fprintf(stderr, "sipsim: illegal %.*s transaction state change %.*s -> %.*s\n",
                  static_cast<int>(TransactionKindName(m_kind).size()),
                  TransactionKindName(m_kind).data(), static_cast<int>(from.size()), from.data(),
