@@ -59,6 +59,12 @@ class ProxyStub : public TransactionUser
     /// A static location: requests for user@domain go to that peer.
     void AddLocation(const std::string& user, const Peer& contact) { m_locations[user] = contact; }
 
+    /**
+     * Requests for the domain with no binding here go to this next hop unchanged (a proxy in
+     * front of the domain's registrar).
+     */
+    void SetNextHop(const Peer& next) { m_nextHop = next; }
+
     /// Where user@domain is bound, if anywhere.
     std::optional<Peer> FindLocation(const std::string& user) const
     {
@@ -230,7 +236,7 @@ class ProxyStub : public TransactionUser
             auto it = m_locations.find(std::string(target.user));
             if (it == m_locations.end())
             {
-                return std::nullopt;
+                return m_nextHop;
             }
             request->SetRequestUri("sip:" + std::string(target.user) + "@"
                                    + FormatIpv4(it->second.address) + ":"
@@ -335,6 +341,7 @@ class ProxyStub : public TransactionUser
     std::map<std::string, Peer> m_locations;
     std::map<std::string, std::string> m_passwords;
     std::optional<DigestServer> m_digest;
+    std::optional<Peer> m_nextHop;
     std::unordered_map<TransactionId, Forwarded> m_forwarded;
     std::unordered_map<std::string, TransactionId> m_inviteServers;
     uint32_t m_tags = 0;

@@ -461,6 +461,82 @@ TEST_F(UaCallTest, T1AttributeScalesTheRetransmissionSchedule)
     EXPECT_EQ(alice.user.events[0].at, Seconds(1) + MilliSeconds(200 * 64));
 }
 
+TEST_F(UaCallTest, ResponsesAndInDialogRequestsFollowTheViasAndRouteSetThroughTwoProxies)
+{
+    // alice - proxy 1 - proxy 2 - bob: proxy 1 knows only that proxy 2 serves example.com.
+    line = std::make_unique<Line>(4, "100Mbps", "5ms");
+    SipStackHelper helper;
+    alice.stack = helper.Install(line->nodes.Get(0));
+    proxyStack = helper.Install(line->nodes.Get(1));
+    ns3::Ptr<SipStack> proxy2Stack = helper.Install(line->nodes.Get(2));
+    bob.stack = helper.Install(line->nodes.Get(3));
+    for (const auto& s : {alice.stack, proxyStack, proxy2Stack, bob.stack})
+    {
+        trace.Connect(s);
+    }
+    proxyPeer = PeerOf(proxyStack->GetLocalAddress());
+    const Peer proxy2Peer = PeerOf(proxy2Stack->GetLocalAddress());
+    proxy = std::make_unique<ProxyStub>(proxyStack->GetTransactionLayer(),
+                                        proxyStack->GetTimerService(), proxyPeer, "example.com");
+    proxy->SetNextHop(proxy2Peer);
+    ProxyStub proxy2(proxy2Stack->GetTransactionLayer(), proxy2Stack->GetTimerService(), proxy2Peer,
+                     "example.com");
+    proxy2.AddLocation("bob", PeerOf(line->Last()));
+    AddUa(alice, "sip:alice@example.com");
+    AddUa(bob, "sip:bob@example.com");
+    alice.user.CallAt(alice.ua, Seconds(1), "sip:bob@example.com");
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+
+    EXPECT_EQ(alice.user.Names(), (std::vector<std::string>{"progress 180", "answered", "ended"}));
+    EXPECT_EQ(bob.user.Names(),
+              (std::vector<std::string>{"offered", "answered", "ended-by-remote"}));
+    // Bob's INVITE carries three Vias (proxy 2, proxy 1, alice), stamped with received by the
+    // next hop when the sent-by differs from the source address (18.2.1).
+    const auto invite = trace.Select(bob.stack->GetNodeId(), Direction::Rx,
+                                     [](const TracedMessage& m) { return m.IsRequest("INVITE"); });
+    ASSERT_EQ(invite.size(), 1u);
+    const std::vector<Via> vias = invite[0].message.GetVias();
+    ASSERT_EQ(vias.size(), 3u);
+    // The trace shows the message as it was on the wire: the top Via is not stamped yet. The
+    // one below was stamped by proxy 2: proxy 1 sent from its interface toward proxy 2, not
+    // from its sent-by address.
+    EXPECT_EQ(vias[0].host, FormatIpv4(proxy2Peer.address));
+    EXPECT_EQ(vias[0].Received(), std::nullopt);
+    EXPECT_EQ(vias[1].host, FormatIpv4(proxyPeer.address));
+    EXPECT_EQ(vias[1].Received(), std::optional<std::string_view>("10.1.2.1"));
+    EXPECT_EQ(vias[2].host, "10.1.1.1");
+    EXPECT_EQ(invite[0].message.GetRecordRoutes().size(), 2u);
+    // Alice's dialog has the route set proxy 1, proxy 2 (Record-Route reversed, 12.1.2), so
+    // her BYE names both, and both proxies forward it.
+    const auto bye = trace.Select(alice.stack->GetNodeId(), Direction::Tx,
+                                  [](const TracedMessage& m) { return m.IsRequest("BYE"); });
+    ASSERT_EQ(bye.size(), 1u);
+    const std::vector<NameAddr> routes = bye[0].message.GetRoutes();
+    ASSERT_EQ(routes.size(), 2u);
+    EXPECT_EQ(routes[0].uri.host, FormatIpv4(proxyPeer.address));
+    EXPECT_EQ(routes[1].uri.host, FormatIpv4(proxy2Peer.address));
+    for (const auto& stack : {proxyStack, proxy2Stack})
+    {
+        std::vector<std::string> methods;
+        for (const TracedMessage& m :
+             trace.Select(stack->GetNodeId(), Direction::Rx,
+                          [](const TracedMessage& t) { return t.message.IsRequest(); }))
+        {
+            methods.emplace_back(m.message.GetMethodName());
+        }
+        EXPECT_EQ(methods, (std::vector<std::string>{"INVITE", "ACK", "BYE"}));
+    }
+    // The 200 to the BYE came back to alice through both proxies, with only her Via left.
+    const auto byeOk
+        = trace.Select(alice.stack->GetNodeId(), Direction::Rx, [](const TracedMessage& m) {
+              return m.IsResponse(200) && m.message.GetCSeq()->method == "BYE";
+          });
+    ASSERT_EQ(byeOk.size(), 1u);
+    EXPECT_EQ(byeOk[0].message.GetVias().size(), 1u);
+    EXPECT_EQ(byeOk[0].remote.address, proxyPeer.address);
+}
+
 /// Runs a command and returns its standard output.
 std::string
 Capture(const std::string& command)
