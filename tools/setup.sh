@@ -32,6 +32,6 @@ jobs=${JOBS:-2}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
 
-# The default job. Until scenarios exist (issue 6) it parses a sample INVITE.
-echo "setup: running the default job: sipsim parse scenarios/messages/invite.sip"
-build/cli/sipsim parse scenarios/messages/invite.sip
+# The default scenario: two phones on ns-3, alice calling bob over UDP (scenarios/basic-call.cc).
+echo "setup: running the default scenario: build/scenarios/sipsim-basic-call"
+build/scenarios/sipsim-basic-call
