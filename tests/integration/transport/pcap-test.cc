@@ -18,26 +18,6 @@ using Pcap = TransportTest;
 
 const char* const kTshark = "/usr/bin/tshark";
 
-/// Runs a shell command and returns its standard output.
-std::string
-RunCommand(const std::string& command)
-{
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-    {
-        return out;
-    }
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    {
-        out.append(buffer, n);
-    }
-    pclose(pipe);
-    return out;
-}
-
 std::vector<std::string>
 Lines(const std::string& text)
 {

@@ -11,6 +11,7 @@
 #include "transport/sip-stack-helper.h"
 #include "transport/sip-stack.h"
 
+#include <cstdio>
 #include <functional>
 #include <gtest/gtest.h>
 #include <ns3/core-module.h>
@@ -367,6 +368,26 @@ DropOnReceive(ns3::Ptr<ns3::NetDevice> device, std::function<bool(std::string_vi
     model->drop = std::move(drop);
     device->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
     return model;
+}
+
+/// Runs a shell command (tshark in the pcap tests) and returns its standard output.
+inline std::string
+RunCommand(const std::string& command)
+{
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr)
+    {
+        return out;
+    }
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    {
+        out.append(buffer, n);
+    }
+    pclose(pipe);
+    return out;
 }
 
 /// The payload of a packet as a string.

@@ -537,26 +537,6 @@ TEST_F(UaCallTest, ResponsesAndInDialogRequestsFollowTheViasAndRouteSetThroughTw
     EXPECT_EQ(byeOk[0].remote.address, proxyPeer.address);
 }
 
-/// Runs a command and returns its standard output.
-std::string
-Capture(const std::string& command)
-{
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-    {
-        return out;
-    }
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    {
-        out.append(buffer, n);
-    }
-    pclose(pipe);
-    return out;
-}
-
 TEST_F(UaCallTest, PcapOfABasicCallDecodesAsSipInTshark)
 {
     if (!std::filesystem::exists("/usr/bin/tshark"))
@@ -580,7 +560,7 @@ TEST_F(UaCallTest, PcapOfABasicCallDecodesAsSipInTshark)
         pcap = entry.path().string();
     }
     ASSERT_FALSE(pcap.empty());
-    const std::string fields = Capture(
+    const std::string fields = RunCommand(
         "/usr/bin/tshark -r '" + pcap
         + "' -Y sip -T fields -e sip.Method -e sip.Status-Code -e sip.CSeq.method 2>/dev/null");
     EXPECT_EQ(fields, "INVITE\t\tINVITE\n"
@@ -590,7 +570,7 @@ TEST_F(UaCallTest, PcapOfABasicCallDecodesAsSipInTshark)
                       "BYE\t\tBYE\n"
                       "\t200\tBYE\n");
     const std::string malformed
-        = Capture("/usr/bin/tshark -r '" + pcap + "' -Y _ws.malformed 2>/dev/null");
+        = RunCommand("/usr/bin/tshark -r '" + pcap + "' -Y _ws.malformed 2>/dev/null");
     EXPECT_EQ(malformed, "");
     std::filesystem::remove_all(dir);
 }
