@@ -22,6 +22,7 @@ InviteClientTransaction::StopTimers()
     StopTimer(m_timerB);
     StopTimer(m_timerD);
     StopTimer(m_timerM);
+    StopTimer(m_timerCancel);
 }
 
 void
@@ -91,6 +92,30 @@ InviteClientTransaction::OnTimerM()
         return;
     }
     Terminate(std::nullopt);
+}
+
+void
+InviteClientTransaction::StartCancelTimer()
+{
+    if (m_cancelTimerStarted)
+    {
+        return; // one CANCEL per INVITE: the timer runs from the first
+    }
+    m_cancelTimerStarted = true;
+    m_timerCancel = StartTimer(64 * Config().t1, [this]() { OnCancelTimer(); });
+}
+
+void
+InviteClientTransaction::OnCancelTimer()
+{
+    // RFC 3261 9.1: no final response 64*T1 after the CANCEL: the transaction is destroyed,
+    // and the TU hears of it as a timeout (a 408, 8.1.3.1), as for Timer B.
+    StopTimer(m_timerCancel);
+    if (m_state != State::Calling && m_state != State::Proceeding)
+    {
+        return;
+    }
+    Terminate(TransactionFailure::Timeout);
 }
 
 void

@@ -15,7 +15,9 @@ namespace sipsim {
  * - Calling: the INVITE is sent; Timer A (unreliable transports only) retransmits it at T1,
  *   2*T1, 4*T1, ... (no cap); Timer B (64*T1) times out (OnFailure(Timeout)).
  * - 1xx -> Proceeding (retransmissions stop, Timer B stops: Figure 5 has no Timer B arrow out
- *   of Proceeding; the TU ends a hanging INVITE with CANCEL).
+ *   of Proceeding; the TU ends a hanging INVITE with CANCEL). Once a CANCEL was sent for it
+ *   (TransactionLayer::SendCancel), no final response within 64*T1 ends the transaction as a
+ *   timeout (RFC 3261 9.1), from Calling or Proceeding: see StartCancelTimer.
  * - 2xx -> Accepted (RFC 6026): passed to the TU; every later 2xx (retransmissions, other
  *   forks) is passed to the TU too; Timer M (64*T1) ends the transaction. The ACK for a 2xx is
  *   the TU's (13.2.2.4, TransactionLayer::SendAck).
@@ -54,6 +56,18 @@ class InviteClientTransaction : public Transaction
     /// Timer M (RFC 6026 8.4): end of the Accepted state.
     void OnTimerM();
 
+    /**
+     * A CANCEL for this INVITE was sent. RFC 3261 9.1: "If there is no final response for the
+     * original request in 64*T1 seconds ..., the client SHOULD then consider the original
+     * transaction cancelled and SHOULD destroy the client transaction handling the original
+     * request." Starts that 64*T1 timer (once). Without it a transaction in Proceeding whose
+     * peer never sends a final response (a lost 487, a dead UAS behind a proxy) lives forever:
+     * Figure 5 has no timer out of Proceeding.
+     */
+    void StartCancelTimer();
+    /// The 9.1 timer: still no final response (Calling or Proceeding): timeout, Terminated.
+    void OnCancelTimer();
+
     /// The ACK this transaction sent for a 300-699 response; nullptr when none.
     const Message* GetAck() const { return m_ack ? &*m_ack : nullptr; }
 
@@ -78,6 +92,8 @@ class InviteClientTransaction : public Transaction
     TimerId m_timerB = 0;
     TimerId m_timerD = 0;
     TimerId m_timerM = 0;
+    TimerId m_timerCancel = 0; ///< RFC 3261 9.1: 64*T1 after the CANCEL
+    bool m_cancelTimerStarted = false;
     std::optional<Message> m_ack;
 };
 

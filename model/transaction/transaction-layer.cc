@@ -360,7 +360,14 @@ TransactionLayer::SendCancel(TransactionId invite)
     }
     cancel.AddHeader(HeaderId::CSeq, std::to_string(request.GetCSeq()->number) + " CANCEL");
     cancel.AddHeader(HeaderId::ContentLength, "0");
-    return StartClientTransaction(std::move(cancel), txn->GetPeer());
+    const TransactionId id = StartClientTransaction(std::move(cancel), txn->GetPeer());
+    // 9.1: with no final response 64*T1 from now, the INVITE transaction is given up.
+    if (auto* again = dynamic_cast<InviteClientTransaction*>(FindTransaction(invite));
+        id != 0 && again != nullptr)
+    {
+        again->StartCancelTimer();
+    }
+    return id;
 }
 
 bool

@@ -188,7 +188,8 @@ class TransactionLayer
      * Builds and sends the CANCEL of a pending INVITE client transaction (RFC 3261 9.1: same
      * Request-URI, Call-ID, From, To, CSeq number, Route and top Via as the INVITE), as a new
      * non-INVITE client transaction to the INVITE's peer. The caller decides when: 9.1 says
-     * not before a provisional response has arrived.
+     * not before a provisional response has arrived. Also from 9.1: when the INVITE has no
+     * final response 64*T1 after the CANCEL, its transaction ends with OnFailure(Timeout).
      * \return the CANCEL's transaction id (the existing one when a CANCEL was already sent);
      *         0 when the INVITE transaction is gone or has a final response (Completed,
      *         Accepted: 9.1 "SHOULD NOT be sent")

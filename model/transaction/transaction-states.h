@@ -68,14 +68,19 @@ struct StateTransition
 
 // clang-format off
 
-/// Figure 5 + RFC 6026 Figure 5 (client Accepted, Timer M).
-inline constexpr std::array<StateTransition<InviteClientState>, 8> kInviteClientTransitions{{
+/**
+ * Figure 5 + RFC 6026 Figure 5 (client Accepted, Timer M), and the RFC 3261 9.1 rule the
+ * figure does not draw: no final response 64*T1 after a CANCEL destroys the transaction, in
+ * Proceeding too (InviteClientTransaction::StartCancelTimer).
+ */
+inline constexpr std::array<StateTransition<InviteClientState>, 9> kInviteClientTransitions{{
     {InviteClientState::Calling,    InviteClientState::Proceeding}, // 1xx, 1xx to TU
     {InviteClientState::Calling,    InviteClientState::Accepted},   // 2xx, 2xx to TU (RFC 6026)
     {InviteClientState::Calling,    InviteClientState::Completed},  // 300-699, ACK sent, to TU
-    {InviteClientState::Calling,    InviteClientState::Terminated}, // Timer B or transport error
+    {InviteClientState::Calling,    InviteClientState::Terminated}, // Timer B, transport error, 9.1
     {InviteClientState::Proceeding, InviteClientState::Accepted},   // 2xx, 2xx to TU (RFC 6026)
     {InviteClientState::Proceeding, InviteClientState::Completed},  // 300-699, ACK sent, to TU
+    {InviteClientState::Proceeding, InviteClientState::Terminated}, // 64*T1 after CANCEL (9.1)
     {InviteClientState::Accepted,   InviteClientState::Terminated}, // Timer M (RFC 6026)
     {InviteClientState::Completed,  InviteClientState::Terminated}, // Timer D, transport error
 }};

@@ -15,6 +15,23 @@ namespace {
 /// At most this many authenticated retries of one INVITE (stale nonces included).
 constexpr int kMaxAuthRetries = 3;
 
+/// RFC 3261 13.2.2.4: "The ACK MUST contain the same credentials as the INVITE" (every ACK
+/// for a 2xx: the dialog's, another fork's, a late one).
+void
+CopyCredentials(const Message& invite, Message* ack)
+{
+    for (const HeaderId id : {HeaderId::Authorization, HeaderId::ProxyAuthorization})
+    {
+        for (const HeaderField& field : invite.GetHeaders())
+        {
+            if (field.id == id)
+            {
+                ack->AddHeader(id, field.value);
+            }
+        }
+    }
+}
+
 } // namespace
 
 std::string_view
@@ -304,13 +321,7 @@ InviteSession::SendAck()
     // RFC 3261 13.2.2.4: the ACK is built like a request in the dialog, with the INVITE's
     // CSeq number and credentials.
     Message ack = m_dialog->CreateRequest("ACK");
-    for (const HeaderId id : {HeaderId::Authorization, HeaderId::ProxyAuthorization})
-    {
-        if (const auto credentials = m_invite.FindHeader(id))
-        {
-            ack.AddHeader(id, *credentials);
-        }
-    }
+    CopyCredentials(m_invite, &ack);
     m_ua.Finish(&ack);
     const auto peer = m_ua.InDialogPeer(*m_dialog);
     if (!peer)
@@ -337,6 +348,7 @@ InviteSession::DropFork(const Message& response)
         return;
     }
     Message ack = dialog->CreateRequest("ACK");
+    CopyCredentials(m_invite, &ack); // was missing: the fork's ACK had no credentials
     m_ua.Finish(&ack);
     m_ua.m_host.m_layer.SendAck(std::move(ack), *peer);
     Message bye = dialog->CreateRequest("BYE");
@@ -366,11 +378,29 @@ InviteSession::RetryWithCredentials(const Message& response)
     }
     m_authTried |= kind;
     ++m_authRetries;
+    m_challenges[kind - 1] = response;
+    m_nonceCounts[kind - 1] = 1;
     // Same Call-ID, From tag and To; the next CSeq; a new transaction (so a new branch).
     ClearDialog(); // early dialogs of the challenged INVITE ended with it (12.3)
     m_invite.SetHeader(HeaderId::CSeq, std::to_string(cseq->number + 1) + " INVITE");
     m_invite.SetHeader(code == 407 ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
                        credentials);
+    // The other kind answered earlier (a proxy's 407, then the UAS's 401): RFC 3261 22.3
+    // wants it answered again, and RFC 2617 3.2.2 the next nonce-count for its nonce; the
+    // credentials already sent (nc=1 again) are a replay to the server that checks them.
+    const int other = 2 - kind;
+    if (m_challenges[other])
+    {
+        bool ignored = false;
+        const std::string again
+            = m_ua.AnswerChallenge(*m_challenges[other], "INVITE", m_invite.GetRequestUriText(),
+                                   m_invite.GetBody(), &ignored, ++m_nonceCounts[other]);
+        if (!again.empty())
+        {
+            m_invite.SetHeader(other == 1 ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
+                               again);
+        }
+    }
     m_state = CallState::Calling;
     m_inviteTxn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, m_handle, RequestPurpose::Invite},
                                           m_invite, *peer);
@@ -644,6 +674,16 @@ InviteSession::OnRequest(TransactionId id, const Message& request)
                 m_ua.m_host.m_layer.SendResponse(m_inviteTxn,
                                                  BuildUasResponse(m_invite, 487, {}, false));
             }
+            if (m_role == Role::Uac && m_state == CallState::Proceeding)
+            {
+                // A BYE in the early dialog (the callee's 2xx was lost and it gave up waiting
+                // for the ACK, 13.3.1.4): the INVITE is still pending, and an INVITE client
+                // transaction in Proceeding has no timer. Ending the session without a CANCEL
+                // left it alive forever; the CANCEL ends it (9.1: by its final response, or
+                // 64*T1 later without one).
+                m_ua.m_host.SendCancel(UaHost::Owner{&m_ua, m_handle, RequestPurpose::Cancel},
+                                       m_inviteTxn);
+            }
             m_ua.EndSession(m_handle,
                             established ? UserAgent::EndEvent::Ended : UserAgent::EndEvent::Failed,
                             true, 487, "Request Terminated");
@@ -695,6 +735,7 @@ InviteSession::OnStray2xx(const Message& response)
     if (peer)
     {
         Message ack = m_dialog->CreateRequest("ACK");
+        CopyCredentials(m_invite, &ack);
         m_ua.Finish(&ack);
         m_ua.m_host.m_layer.SendAck(std::move(ack), *peer);
     }

@@ -122,6 +122,10 @@ class InviteSession
     bool m_reinvite = false;      ///< the 2xx awaiting its ACK answers a re-INVITE
     uint8_t m_authTried = 0;      ///< bit 1: answered a 401, bit 2: answered a 407
     uint8_t m_authRetries = 0;    ///< authenticated retries sent (stale ones included)
+    /// The last 401 [0] and 407 [1] answered, and how many INVITEs answered their nonce
+    /// (RFC 2617 3.2.2 nonce-count): a later retry answers both again (RFC 3261 22.3).
+    std::optional<Message> m_challenges[2];
+    uint32_t m_nonceCounts[2] = {0, 0};
     TransactionId m_inviteTxn = 0;
     TransactionId m_byeTxn = 0;
     TransactionId m_ackTxn = 0; ///< server transaction whose 2xx awaits the ACK

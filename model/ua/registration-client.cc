@@ -85,6 +85,22 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
     {
         request.AddHeader(proxyAuth ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
                           authHeaderValue);
+        // The other kind, answered earlier in this operation (a proxy's 407, then the
+        // registrar's 401), is answered again (RFC 3261 22.3) with the next nonce-count for
+        // its nonce (RFC 2617 3.2.2: the same credentials again are a replay).
+        const int other = proxyAuth ? 0 : 1;
+        if ((m_authTried & (other + 1)) != 0 && m_challenges[other])
+        {
+            bool ignored = false;
+            const std::string again
+                = m_ua.AnswerChallenge(*m_challenges[other], "REGISTER", config.registrarUri, {},
+                                       &ignored, ++m_nonceCounts[other]);
+            if (!again.empty())
+            {
+                request.AddHeader(
+                    other == 1 ? HeaderId::ProxyAuthorization : HeaderId::Authorization, again);
+            }
+        }
     }
     m_ua.Finish(&request);
     m_txn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, 0, RequestPurpose::Register},
@@ -123,6 +139,8 @@ RegistrationClient::OnResponse(TransactionId id, const Message& response)
         {
             m_authTried |= kind;
             ++m_authRetries;
+            m_challenges[kind - 1] = response;
+            m_nonceCounts[kind - 1] = 1;
             if (Send(m_asked, credentials, code == 407))
             {
                 return;

@@ -9,6 +9,7 @@
 #include "ua/ua-host.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace sipsim {
@@ -81,6 +82,10 @@ class RegistrationClient
     State m_state = State::Unregistered;
     uint8_t m_authTried = 0;   ///< of the current operation: bit 1 = 401, bit 2 = 407
     uint8_t m_authRetries = 0; ///< authenticated retries of the current operation
+    /// The last 401 [0] and 407 [1] answered, and how many REGISTERs answered their nonce
+    /// (RFC 2617 3.2.2 nonce-count): an authenticated retry answers both (RFC 3261 22.3).
+    std::optional<Message> m_challenges[2];
+    uint32_t m_nonceCounts[2] = {0, 0};
     enum class Queued : uint8_t
     {
         None,

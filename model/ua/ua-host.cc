@@ -9,6 +9,7 @@
 #include "ua/user-agent.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace sipsim {
 
@@ -91,6 +92,55 @@ UaHost::RemoveUserAgent(UserAgent* ua)
     if (it == m_agents.end())
     {
         return false;
+    }
+    // An INVITE transaction in Proceeding has no timer that ends it (RFC 3261 17.1.1.2,
+    // 17.2.1): a server one waits for the TU's final response, a client one for the peer's.
+    // With the UA gone nobody would end them, and they would live as long as the layer; the
+    // host, UA core of the layer, ends them now. An INVITE the UA had not answered gets 480
+    // (the UAS core owes every INVITE a final response; with the To tag of its early dialog,
+    // if any). An INVITE it sent with a provisional answer is cancelled (9.1; the layer gives
+    // it up 64*T1 later without a final response); one still in Calling may not be cancelled
+    // yet (9.1) and may still reach Proceeding: it stays filed as an orphan (no UA) and is
+    // cancelled on its first provisional response (OnResponse).
+    std::vector<std::pair<TransactionId, uint32_t>> unanswered; // (transaction, call)
+    for (const auto& [key, server] : m_inviteServers)
+    {
+        if (server.owner.ua == ua && m_layer.GetStateName(server.id) == "Proceeding")
+        {
+            unanswered.emplace_back(server.id, server.owner.call);
+        }
+    }
+    std::vector<TransactionId> pending;
+    for (auto& [id, owner] : m_clients)
+    {
+        if (owner.ua == ua && owner.purpose == RequestPurpose::Invite)
+        {
+            const std::string_view state = m_layer.GetStateName(id);
+            if (state == "Proceeding")
+            {
+                pending.push_back(id);
+            }
+            else if (state == "Calling")
+            {
+                owner = Owner{nullptr, 0, RequestPurpose::Invite};
+            }
+        }
+    }
+    std::sort(unanswered.begin(), unanswered.end()); // deterministic order of the messages
+    std::sort(pending.begin(), pending.end());
+    for (const auto& [id, call] : unanswered)
+    {
+        const InviteSession* session = ua->FindSession(call);
+        const Dialog* dialog = session != nullptr ? session->GetDialog() : nullptr;
+        if (const Message* invite = m_layer.GetRequest(id))
+        {
+            Respond(id, *invite, 480, {},
+                    dialog != nullptr ? dialog->GetLocalTag() : "h" + ToHex(NextSerial()));
+        }
+    }
+    for (const TransactionId id : pending)
+    {
+        m_layer.SendCancel(id);
     }
     // The UA's sessions unregister their dialogs when destroyed; the rest is scrubbed here.
     std::unique_ptr<UserAgent> doomed = std::move(*it);
@@ -357,6 +407,15 @@ UaHost::OnResponse(TransactionId id, const Message& response)
         return;
     }
     const Owner owner = it->second;
+    if (owner.ua == nullptr)
+    {
+        // An INVITE of a removed UA (RemoveUserAgent): cancelled as soon as 9.1 allows.
+        if (response.GetStatusCode() < 200)
+        {
+            m_layer.SendCancel(id);
+        }
+        return;
+    }
     owner.ua->OnResponse(id, owner, response);
 }
 
@@ -402,7 +461,10 @@ UaHost::OnFailure(TransactionId id, TransactionKind kind, TransactionFailure fai
         return;
     }
     const Owner owner = it->second;
-    owner.ua->OnFailure(id, owner, failure);
+    if (owner.ua != nullptr) // nullptr: an INVITE of a removed UA
+    {
+        owner.ua->OnFailure(id, owner, failure);
+    }
 }
 
 void

@@ -83,6 +83,9 @@ class UaHost : public TransactionUser
     /**
      * Destroys a user agent: its calls and registration vanish without signalling (no BYE,
      * no un-REGISTER) and without events. Must not be called from inside one of its events.
+     * Its pending INVITE transactions, which no timer ends, are ended by the host: an INVITE
+     * it received and had not answered gets 480, one it sent is cancelled (RFC 3261 9.1: now
+     * if a provisional response arrived, else when one does).
      */
     bool RemoveUserAgent(UserAgent* ua);
 
@@ -120,6 +123,7 @@ class UaHost : public TransactionUser
     /// Where a dialog, a client transaction or an INVITE server transaction belongs.
     struct Owner
     {
+        /// nullptr: the INVITE of a removed UA, to be cancelled (RemoveUserAgent)
         UserAgent* ua = nullptr;
         uint32_t call = 0; ///< CallHandle value; 0 for the registration client and OPTIONS
         RequestPurpose purpose = RequestPurpose::Invite;

@@ -179,7 +179,8 @@ UserAgent::InDialogPeer(const Dialog& dialog) const
 
 std::string
 UserAgent::AnswerChallenge(const Message& response, std::string_view method,
-                           std::string_view requestUri, std::string_view body, bool* stale)
+                           std::string_view requestUri, std::string_view body, bool* stale,
+                           uint32_t nonceCount)
 {
     *stale = false;
     if (m_config.password.empty())
@@ -201,7 +202,7 @@ UserAgent::AnswerChallenge(const Message& response, std::string_view method,
         input.method = std::string(method);
         input.digestUri = std::string(requestUri);
         input.cnonce = ToHex(m_aorHash) + ToHex(m_host.NextSerial());
-        input.nonceCount = 1;
+        input.nonceCount = nonceCount;
         input.body = std::string(body);
         Credentials credentials;
         if (MakeDigestCredentials(challenge, input, &credentials, nullptr))

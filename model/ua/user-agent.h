@@ -163,9 +163,12 @@ class UserAgent
      * (Proxy-Authenticate) response (RFC 3261 22.2, 22.3), for a request with that method,
      * Request-URI and body. Empty when no challenge can be answered.
      * \param stale set to true when the answered challenge said stale=true
+     * \param nonceCount the nc of the credentials: 1 for a new challenge, the next count when
+     *        a challenge whose nonce was already used is answered again (RFC 2617 3.2.2)
      */
     std::string AnswerChallenge(const Message& response, std::string_view method,
-                                std::string_view requestUri, std::string_view body, bool* stale);
+                                std::string_view requestUri, std::string_view body, bool* stale,
+                                uint32_t nonceCount = 1);
     std::string NewTag();
     std::string NewCallId();
 

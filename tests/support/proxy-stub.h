@@ -8,7 +8,8 @@
  * - other requests: a Route naming the proxy is removed (16.4); a request for a user of its
  *   domain goes to the registered (or statically added) contact, any other to the host and
  *   port of its Request-URI; Max-Forwards is decremented (483 at zero, 16.3), a Record-Route
- *   is added to INVITEs so that in-dialog requests come back through the proxy (16.6);
+ *   is added to INVITEs so that in-dialog requests come back through the proxy (16.6), and
+ *   Timer C guards each forwarded INVITE (16.6 step 11, 16.8; see kTimerC);
  * - responses go back through the server transaction with the proxy's Via removed (16.7);
  *   100 Trying is not forwarded (16.7 bullet 3);
  * - CANCEL gets 200 and cancels the forwarded INVITE (16.10), once a provisional arrived;
@@ -48,6 +49,25 @@ class ProxyStub : public TransactionUser
     {
         m_layer.SetUser(this);
     }
+
+    ~ProxyStub() override
+    {
+        for (auto& [client, entry] : m_forwarded)
+        {
+            m_timers.Cancel(entry.timerC);
+        }
+    }
+
+    ProxyStub(const ProxyStub&) = delete;
+    ProxyStub& operator=(const ProxyStub&) = delete;
+
+    /**
+     * Timer C (RFC 3261 16.6 step 11: "MUST be larger than 3 minutes"): a forwarded INVITE
+     * with no final response this long after the last provisional is cancelled (16.8), or
+     * answered 408 when nothing came back at all. Without it an INVITE whose callee rang and
+     * then went silent kept the proxy's client and server transactions alive forever.
+     */
+    static constexpr Duration kTimerC = std::chrono::seconds(181);
 
     /// Requires digest authentication of REGISTER with these users' passwords.
     void RequireRegisterAuth(std::map<std::string, std::string> passwords)
@@ -127,6 +147,10 @@ class ProxyStub : public TransactionUser
         }
         const TransactionId client = m_layer.SendRequest(std::move(out), *next);
         m_forwarded[client] = Forwarded{id, false, false};
+        if (request.GetMethod() == Method::Invite)
+        {
+            StartTimerC(client);
+        }
     }
 
     void OnAck(const Message& ack, const Peer& from) override
@@ -149,17 +173,30 @@ class ProxyStub : public TransactionUser
             return;
         }
         const uint16_t code = response.GetStatusCode();
-        if (code == 100)
-        {
-            return;
-        }
         if (code < 200)
         {
+            // Any provisional, 100 included, lets the CANCEL go (9.1) and makes Timer C cancel
+            // (16.8). (Counting only 101-199 here left an INVITE answered with just a 100 in
+            // Proceeding forever: a CANCEL from upstream was never forwarded, and Timer C
+            // answered 408 upstream without cancelling it.)
             it->second.provisional = true;
+            if (code > 100 && it->second.timerC != 0)
+            {
+                StartTimerC(id); // 16.7 step 2: a 101-199 resets Timer C
+            }
             if (it->second.cancelled)
             {
                 m_layer.SendCancel(id);
             }
+            if (code == 100)
+            {
+                return; // 16.7 bullet 3: a 100 (Trying) is not forwarded
+            }
+        }
+        else
+        {
+            m_timers.Cancel(it->second.timerC);
+            it->second.timerC = 0;
         }
         Message out = response;
         out.RemoveFirstValue(HeaderId::Via);
@@ -196,7 +233,11 @@ class ProxyStub : public TransactionUser
     void OnTerminated(TransactionId id, TransactionKind kind) override
     {
         (void) kind;
-        m_forwarded.erase(id);
+        if (const auto it = m_forwarded.find(id); it != m_forwarded.end())
+        {
+            m_timers.Cancel(it->second.timerC);
+            m_forwarded.erase(it);
+        }
     }
 
   private:
@@ -205,7 +246,40 @@ class ProxyStub : public TransactionUser
         TransactionId server = 0;
         bool provisional = false;
         bool cancelled = false;
+        TimerId timerC = 0; ///< INVITEs only (16.6 step 11)
     };
+
+    /// (Re)starts Timer C of a forwarded INVITE.
+    void StartTimerC(TransactionId client)
+    {
+        Forwarded& entry = m_forwarded[client];
+        m_timers.Cancel(entry.timerC);
+        entry.timerC = m_timers.Schedule(kTimerC, [this, client]() { OnTimerC(client); });
+    }
+
+    /**
+     * RFC 3261 16.8: Timer C fired. After a provisional response the forwarded INVITE is
+     * cancelled (its transaction then ends by 9.1 if no final response follows, and
+     * OnFailure answers 408 upstream); before any, the proxy acts as if a 408 had arrived.
+     */
+    void OnTimerC(TransactionId client)
+    {
+        const auto it = m_forwarded.find(client);
+        if (it == m_forwarded.end())
+        {
+            return;
+        }
+        it->second.timerC = 0;
+        if (it->second.provisional)
+        {
+            m_layer.SendCancel(client);
+            return;
+        }
+        if (const Message* request = m_layer.GetRequest(it->second.server))
+        {
+            Respond(it->second.server, *request, 408);
+        }
+    }
 
     static std::string ServerKey(const Message& request)
     {

@@ -569,6 +569,58 @@ TEST(CancelTest, CancelIsBuiltFromTheInvite)
     EXPECT_EQ(h.layer.SendCancel(12345), 0u);
 }
 
+TEST(CancelTest, InviteWithoutFinalResponseEnds64T1AfterTheCancel)
+{
+    // Found by sipsim-ua-fuzzer: the callee rang, the CANCEL was answered 200 (or lost), and
+    // no 487 ever came. Figure 5 has no timer out of Proceeding, so the INVITE transaction
+    // lived forever. RFC 3261 9.1: without a final response 64*T1 after the CANCEL, the client
+    // "SHOULD destroy the client transaction handling the original request".
+    Harness h;
+    const TransactionId invite = h.layer.SendRequest(MakeOutgoing("INVITE"), RemotePeer());
+    const Message request = *h.layer.GetRequest(invite);
+    h.clock.Advance(100ms);
+    h.layer.ReceiveMessage(MakeResponseTo(request, 180), RemotePeer());
+    h.clock.Advance(900ms);
+    const TransactionId cancel = h.layer.SendCancel(invite); // at 1 s
+    ASSERT_NE(cancel, 0u);
+    h.layer.ReceiveMessage(MakeResponseTo(h.transport.GetSent().back().message, 200), RemotePeer());
+    h.clock.Advance(10s);
+    // The first CANCEL has ended (Timer K): this sends another, and the 9.1 timer keeps
+    // running from the first one.
+    EXPECT_NE(h.layer.SendCancel(invite), 0u);
+    h.clock.RunUntil(32999ms);
+    EXPECT_EQ(h.State(invite), "Proceeding");
+    EXPECT_TRUE(h.user.failures.empty());
+    h.clock.RunUntil(33s); // 1 s + 64*T1
+    EXPECT_EQ(h.State(invite), "Terminated");
+    EXPECT_EQ(h.user.failures, (std::vector<std::pair<TransactionId, TransactionFailure>>{
+                                   {invite, TransactionFailure::Timeout}}));
+    EXPECT_EQ(h.transitions.back().from, "Proceeding");
+    EXPECT_EQ(h.transitions.back().to, "Terminated");
+    EXPECT_EQ(h.layer.GetCounters().illegalTransitions, 0u);
+    h.clock.RunUntil(60s); // the CANCEL's Timer K too
+    EXPECT_EQ(h.layer.Size(), 0u);
+    EXPECT_EQ(h.clock.PendingCount(), 0u);
+}
+
+TEST(CancelTest, FinalResponseAfterTheCancelStopsThe9Point1Timer)
+{
+    Harness h;
+    const TransactionId invite = h.layer.SendRequest(MakeOutgoing("INVITE"), RemotePeer());
+    const Message request = *h.layer.GetRequest(invite);
+    h.layer.ReceiveMessage(MakeResponseTo(request, 180), RemotePeer());
+    ASSERT_NE(h.layer.SendCancel(invite), 0u);
+    h.layer.ReceiveMessage(MakeResponseTo(h.transport.GetSent().back().message, 200), RemotePeer());
+    h.clock.Advance(1s);
+    h.layer.ReceiveMessage(MakeResponseTo(request, 487), RemotePeer());
+    EXPECT_EQ(h.State(invite), "Completed");
+    h.clock.RunUntil(120s); // Timer D ends it; the 9.1 timer must not fire in Completed
+    EXPECT_EQ(h.State(invite), "Terminated");
+    EXPECT_TRUE(h.user.failures.empty());
+    EXPECT_EQ(h.layer.GetCounters().illegalTransitions, 0u);
+    EXPECT_EQ(h.clock.PendingCount(), 0u);
+}
+
 TEST(CancelTest, CancelOverTcpGoesWhereTheInviteWent)
 {
     Harness h;

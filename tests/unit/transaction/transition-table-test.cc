@@ -150,6 +150,10 @@ FireInviteClient(Harness& h, TransactionId id, const std::string& event)
     {
         txn->OnTimerM();
     }
+    else if (event == "CANCEL timer")
+    {
+        txn->OnCancelTimer(); // RFC 3261 9.1: 64*T1 after a CANCEL
+    }
     else if (event == "transport error")
     {
         h.layer.ReportTransportError(RemotePeer());
@@ -171,6 +175,7 @@ TEST(TransitionTableTest, InviteClient)
         {"Calling", "Timer B", "Terminated", {"failure Timeout", "terminated"}},
         {"Calling", "Timer D", "Calling", none},
         {"Calling", "Timer M", "Calling", none},
+        {"Calling", "CANCEL timer", "Terminated", {"failure Timeout", "terminated"}},
         {"Calling", "transport error", "Terminated", {"failure TransportError", "terminated"}},
         {"Proceeding", "1xx", "Proceeding", {"tu 180"}},
         {"Proceeding", "2xx", "Accepted", {"tu 200"}},
@@ -179,6 +184,7 @@ TEST(TransitionTableTest, InviteClient)
         {"Proceeding", "Timer B", "Proceeding", none},
         {"Proceeding", "Timer D", "Proceeding", none},
         {"Proceeding", "Timer M", "Proceeding", none},
+        {"Proceeding", "CANCEL timer", "Terminated", {"failure Timeout", "terminated"}},
         {"Proceeding", "transport error", "Proceeding", none},
         {"Accepted", "1xx", "Accepted", none},
         {"Accepted", "2xx", "Accepted", {"tu 200"}},
@@ -187,6 +193,7 @@ TEST(TransitionTableTest, InviteClient)
         {"Accepted", "Timer B", "Accepted", none},
         {"Accepted", "Timer D", "Accepted", none},
         {"Accepted", "Timer M", "Terminated", {"terminated"}},
+        {"Accepted", "CANCEL timer", "Accepted", none},
         {"Accepted", "transport error", "Accepted", none},
         {"Completed", "1xx", "Completed", none},
         {"Completed", "2xx", "Completed", none},
@@ -195,12 +202,13 @@ TEST(TransitionTableTest, InviteClient)
         {"Completed", "Timer B", "Completed", none},
         {"Completed", "Timer D", "Terminated", {"terminated"}},
         {"Completed", "Timer M", "Completed", none},
+        {"Completed", "CANCEL timer", "Completed", none},
         {"Completed", "transport error", "Terminated", {"failure TransportError", "terminated"}},
     };
-    RunTable(
-        rows, {"Calling", "Proceeding", "Accepted", "Completed"},
-        {"1xx", "2xx", "300-699", "Timer A", "Timer B", "Timer D", "Timer M", "transport error"},
-        Arrows(kInviteClientTransitions), ReachInviteClient, FireInviteClient);
+    RunTable(rows, {"Calling", "Proceeding", "Accepted", "Completed"},
+             {"1xx", "2xx", "300-699", "Timer A", "Timer B", "Timer D", "Timer M", "CANCEL timer",
+              "transport error"},
+             Arrows(kInviteClientTransitions), ReachInviteClient, FireInviteClient);
 }
 
 // --- non-INVITE client (Figure 6) ----------------------------------------------------------------
@@ -546,7 +554,8 @@ TEST(TransitionTableTest, TablesMatchTheFigures)
     }
     static_assert(IsLegalTransition(InviteClientState::Calling, InviteClientState::Accepted));
     static_assert(!IsLegalTransition(InviteClientState::Accepted, InviteClientState::Completed));
-    static_assert(!IsLegalTransition(InviteClientState::Proceeding, InviteClientState::Terminated));
+    // RFC 3261 9.1, not drawn in Figure 5: 64*T1 after a CANCEL with no final response.
+    static_assert(IsLegalTransition(InviteClientState::Proceeding, InviteClientState::Terminated));
     static_assert(IsLegalTransition(InviteServerState::Completed, InviteServerState::Confirmed));
     static_assert(!IsLegalTransition(InviteServerState::Proceeding, InviteServerState::Terminated));
     static_assert(

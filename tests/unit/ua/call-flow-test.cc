@@ -189,6 +189,46 @@ TEST_F(CallFlowTest, CancelAfterRinging)
     EXPECT_EQ(bob->GetCallCount(), 0u);
 }
 
+TEST_F(CallFlowTest, CancelWithoutFinalResponseEndsTheInviteTransaction)
+{
+    // Found by sipsim-ua-fuzzer: the callee's 487 never arrives. The call failed with 408
+    // 64*T1 after the CANCEL (RFC 3261 9.1), but the INVITE client transaction stayed in
+    // Proceeding for ever. 9.1: the client "SHOULD destroy the client transaction".
+    bobEvents.ringAfter = 0ms;
+    net.SetDropPredicate(SimNetwork::DropResponses(487, "INVITE"));
+    const CallHandle call = alice->MakeCall("sip:bob@10.0.0.2", kOffer);
+    At(1s, [&] { EXPECT_TRUE(alice->Cancel(call)); });
+    clock.RunUntil(60s);
+    EXPECT_EQ(aliceEvents.events,
+              (Strings{"0.020 progress 180", "33.000 failed 408 Request Timeout"}));
+    EXPECT_EQ(alice->GetCallCount(), 0u);
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerB.Size(), 0u);
+    EXPECT_EQ(layerA.GetCounters().illegalTransitions, 0u);
+}
+
+TEST_F(CallFlowTest, ByeInTheEarlyDialogCancelsThePendingInvite)
+{
+    // Found by sipsim-ua-fuzzer: every 2xx of bob is lost, so alice's dialog stays early and
+    // her INVITE transaction in Proceeding. Bob gives up waiting for the ACK and sends a BYE
+    // (13.3.1.4), which ends alice's call; her INVITE transaction, which has no timer in
+    // Proceeding, was left alive forever. Now the BYE also cancels it (9.1).
+    bobEvents.ringAfter = 0ms;
+    bobEvents.answerAfter = 100ms;
+    net.SetDropPredicate(SimNetwork::DropResponses(200, "INVITE"));
+    alice->MakeCall("sip:bob@10.0.0.2", kOffer);
+    clock.RunUntil(32200ms);
+    EXPECT_EQ(aliceEvents.events,
+              (Strings{"0.020 progress 180", "32.120 failed 487 Request Terminated"}));
+    const auto cancels = net.Requests("CANCEL");
+    ASSERT_EQ(cancels.size(), 1u) << net.Dump();
+    EXPECT_EQ(FormatTime(cancels[0].time), "32.120");
+    clock.RunUntil(120s);
+    EXPECT_EQ(alice->GetCallCount(), 0u);
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerB.Size(), 0u);
+}
+
 TEST_F(CallFlowTest, CancelBeforeAnyProvisionalWaitsForOne)
 {
     const CallHandle call = alice->MakeCall("sip:bob@10.0.0.2", kOffer);
@@ -436,6 +476,63 @@ TEST_F(CallFlowTest, SecondProxyChallengeFailsTheCall)
     EXPECT_EQ(aliceEvents.events, (Strings{"0.040 failed 407 Proxy Authentication Required"}));
 }
 
+TEST_F(CallFlowTest, ProxyThenUasChallengeResendsBothCredentialsWithFreshNonceCount)
+{
+    // A proxy (407) and then the UAS (401) challenge the INVITE. The third INVITE must answer
+    // both, and the proxy credentials, reused for the same nonce, must carry the next
+    // nonce-count (RFC 2617 3.2.2): a repeated nc is a replay (RFC 3261 22.3, 22.4).
+    TransactionLayer& layerU = net.AddNode("10.0.0.3");
+    DigestServer proxy{"proxy.example.com", "proxy-key"};
+    DigestServer uas{"example.com", "uas-key"};
+    std::vector<VerifyResult> proxyVerdicts;
+    std::vector<VerifyResult> uasVerdicts;
+    ScriptedPeer peer(layerU);
+    peer.onRequest = [&](TransactionId id, const Message& request) {
+        const double now = std::chrono::duration<double>(clock.Now()).count();
+        if (request.GetMethod() != Method::Invite)
+        {
+            layerU.SendResponse(id, BuildResponse(request, 200, {}, "u1"));
+            return;
+        }
+        const auto proxyCredentials = request.GetCredentials(HeaderId::ProxyAuthorization);
+        if (proxyCredentials.empty()
+            || proxyVerdicts.emplace_back(
+                   proxy.Verify(proxyCredentials[0], "INVITE", "secret", now))
+                   != VerifyResult::Ok)
+        {
+            Message response = BuildResponse(request, 407, {}, "p1");
+            response.AddHeader(HeaderId::ProxyAuthenticate, proxy.MakeChallenge(now).ToString());
+            layerU.SendResponse(id, std::move(response));
+            return;
+        }
+        const auto uasCredentials = request.GetCredentials(HeaderId::Authorization);
+        if (uasCredentials.empty()
+            || uasVerdicts.emplace_back(uas.Verify(uasCredentials[0], "INVITE", "secret", now))
+                   != VerifyResult::Ok)
+        {
+            Message response = BuildResponse(request, 401, {}, "u1");
+            response.AddHeader(HeaderId::WwwAuthenticate, uas.MakeChallenge(now).ToString());
+            layerU.SendResponse(id, std::move(response));
+            return;
+        }
+        Message ok = BuildResponse(request, 200, {}, "u1");
+        ok.AddHeader(HeaderId::Contact, "<sip:uas@10.0.0.3:5060>");
+        layerU.SendResponse(id, std::move(ok));
+    };
+    const CallHandle call = alice->MakeCall("sip:uas@10.0.0.3", kOffer);
+    clock.RunUntil(1s);
+    EXPECT_EQ(Trace(net), (Strings{"0.000 INVITE", "0.010 407 INVITE", "0.020 ACK", "0.020 INVITE",
+                                   "0.030 401 INVITE", "0.040 ACK", "0.040 INVITE",
+                                   "0.050 200 INVITE", "0.060 ACK"}))
+        << net.Dump();
+    EXPECT_EQ(proxyVerdicts, (std::vector<VerifyResult>{VerifyResult::Ok, VerifyResult::Ok}));
+    EXPECT_EQ(uasVerdicts, (std::vector<VerifyResult>{VerifyResult::Ok}));
+    EXPECT_EQ(aliceEvents.events, (Strings{"0.060 answered"}));
+    EXPECT_EQ(alice->GetCallState(call), CallState::Confirmed);
+    ASSERT_EQ(peer.requests.size(), 3u);
+    EXPECT_EQ(peer.requests[2].GetCSeq()->number, 3u);
+}
+
 TEST_F(CallFlowTest, ReinviteRefreshesTargetAndGlareGets491)
 {
     bobEvents.ringAfter = 0ms;
@@ -559,6 +656,47 @@ TEST_F(CallFlowTest, ForkedSecond2xxIsAckedAndHungUp)
     EXPECT_EQ(aliceEvents.events, (Strings{"0.020 answered"}));
     EXPECT_EQ(alice->GetCallState(call), CallState::Confirmed);
     EXPECT_EQ(alice->GetDialog(call)->GetRemoteTag(), "u1");
+}
+
+TEST_F(CallFlowTest, AckOfAForkedSecond2xxCarriesTheInvitesCredentials)
+{
+    // 13.2.2.4: "The ACK MUST contain the same credentials as the INVITE", for the ACK of
+    // a second fork's 2xx too (the forking proxy authenticates every request it forwards).
+    TransactionLayer& layerU = net.AddNode("10.0.0.3");
+    DigestServer proxy{"example.com", "proxy-key"};
+    ScriptedPeer forker(layerU);
+    forker.onRequest = [&](TransactionId id, const Message& request) {
+        if (request.GetMethod() != Method::Invite)
+        {
+            layerU.SendResponse(id, BuildResponse(request, 200));
+            return;
+        }
+        if (!request.HasHeader(HeaderId::ProxyAuthorization))
+        {
+            Message response = BuildResponse(request, 407, {}, "p1");
+            response.AddHeader(HeaderId::ProxyAuthenticate, proxy.MakeChallenge(0).ToString());
+            layerU.SendResponse(id, std::move(response));
+            return;
+        }
+        for (const char* tag : {"u1", "u2"})
+        {
+            Message ok = BuildResponse(request, 200, {}, tag);
+            ok.AddHeader(HeaderId::Contact, std::string("<sip:") + tag + "@10.0.0.3:5060>");
+            layerU.SendResponse(id, std::move(ok));
+        }
+    };
+    alice->MakeCall("sip:forked@10.0.0.3", kOffer);
+    clock.RunUntil(1s);
+    ASSERT_EQ(forker.requests.size(), 3u) << net.Dump(); // INVITE, INVITE, BYE of u2
+    const auto sent = forker.requests[1].FindHeader(HeaderId::ProxyAuthorization);
+    ASSERT_TRUE(sent.has_value());
+    ASSERT_EQ(forker.acks.size(), 2u) << net.Dump();
+    for (const Message& ack : forker.acks)
+    {
+        const auto credentials = ack.FindHeader(HeaderId::ProxyAuthorization);
+        ASSERT_TRUE(credentials.has_value()) << ack.GetTo()->Tag();
+        EXPECT_EQ(*credentials, *sent);
+    }
 }
 
 TEST_F(CallFlowTest, Stray2xxAfterTheTransactionIsReAcked)

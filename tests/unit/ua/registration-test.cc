@@ -136,6 +136,62 @@ TEST_F(RegistrationTest, SecondChallengeFails)
     EXPECT_FALSE(alice->IsRegistered());
 }
 
+TEST_F(RegistrationTest, ProxyThenRegistrarChallengeKeepsTheProxyCredentials)
+{
+    // An authenticating proxy (407) in front of an authenticating registrar (401): the third
+    // REGISTER answers both challenges (RFC 3261 22.3), the proxy's with the next
+    // nonce-count for its nonce (RFC 2617 3.2.2), and the registration succeeds.
+    TransactionLayer& layerP = net.AddNode("10.0.0.20");
+    DigestServer proxy{"proxy.example.com", "proxy-key"};
+    DigestServer registrarDigest{"example.com", "registrar-key"};
+    std::vector<VerifyResult> proxyVerdicts;
+    std::vector<VerifyResult> registrarVerdicts;
+    ScriptedPeer peer(layerP);
+    peer.onRequest = [&](TransactionId id, const Message& request) {
+        const double now = std::chrono::duration<double>(clock.Now()).count();
+        const auto proxyCredentials = request.GetCredentials(HeaderId::ProxyAuthorization);
+        if (proxyCredentials.empty()
+            || proxyVerdicts.emplace_back(
+                   proxy.Verify(proxyCredentials[0], "REGISTER", "secret", now))
+                   != VerifyResult::Ok)
+        {
+            Message response = BuildResponse(request, 407, {}, "p1");
+            response.AddHeader(HeaderId::ProxyAuthenticate, proxy.MakeChallenge(now).ToString());
+            layerP.SendResponse(id, std::move(response));
+            return;
+        }
+        const auto credentials = request.GetCredentials(HeaderId::Authorization);
+        if (credentials.empty()
+            || registrarVerdicts.emplace_back(
+                   registrarDigest.Verify(credentials[0], "REGISTER", "secret", now))
+                   != VerifyResult::Ok)
+        {
+            Message response = BuildResponse(request, 401, {}, "r1");
+            response.AddHeader(HeaderId::WwwAuthenticate,
+                               registrarDigest.MakeChallenge(now).ToString());
+            layerP.SendResponse(id, std::move(response));
+            return;
+        }
+        layerP.SendResponse(id, BuildResponse(request, 200, {}, "r1"));
+    };
+    UaConfig config = AliceConfig();
+    config.aor = "sip:carol@example.com";
+    config.displayName = "Carol";
+    config.registrar = Peer{TransportProtocol::Udp, *ParseIpv4("10.0.0.20"), 5060};
+    UserAgent* carol = host.AddUserAgent(config, &events);
+    ASSERT_NE(carol, nullptr);
+    EXPECT_TRUE(carol->Register());
+    clock.RunUntil(1s);
+    EXPECT_EQ(RegisterTrace(),
+              (Strings{"0.000 REGISTER", "0.010 407 REGISTER", "0.020 REGISTER",
+                       "0.030 401 REGISTER", "0.040 REGISTER", "0.050 200 REGISTER"}))
+        << net.Dump();
+    EXPECT_EQ(proxyVerdicts, (std::vector<VerifyResult>{VerifyResult::Ok, VerifyResult::Ok}));
+    EXPECT_EQ(registrarVerdicts, (std::vector<VerifyResult>{VerifyResult::Ok}));
+    EXPECT_EQ(events.events, (Strings{"0.060 registered 3600"}));
+    EXPECT_TRUE(carol->IsRegistered());
+}
+
 TEST_F(RegistrationTest, Unregister)
 {
     alice->Register();

@@ -2,6 +2,7 @@
  * UaHost: many user agents on one transaction layer, dispatched by Contact user, address of
  * record, dialog and transaction.
  */
+#include "support/proxy-stub.h"
 #include "ua-test-util.h"
 
 namespace sipsim::test {
@@ -158,6 +159,145 @@ TEST_F(UaHostTest, RemovingAUaMidCallIsSilent)
     EXPECT_EQ(net.Responses(481, "BYE").size(), 1u);
     EXPECT_EQ(aliceEvents.events.back(), "1.020 ended local");
     EXPECT_EQ(carolEvents.events, (Strings{"0.010 offered", "0.030 answered"}));
+}
+
+TEST_F(UaHostTest, RemovingAUaWithAnUnansweredCallAnswers480)
+{
+    // Found by sipsim-ua-fuzzer: carol is removed while her phone rings. Her INVITE server
+    // transaction, in Proceeding, has no timer (RFC 3261 17.2.1) and nobody was left to send
+    // the final response the UAS core owes: it lived forever, and alice rang forever. The host
+    // now answers it 480, with the To tag of the early dialog.
+    carolEvents.ringAfter = 0ms;
+    alice->MakeCall("sip:c-0042@10.0.0.2");
+    clock.RunUntil(1s);
+    EXPECT_TRUE(hostB.RemoveUserAgent(carol));
+    carol = nullptr;
+    clock.RunUntil(40s);
+    EXPECT_EQ(Trace(net),
+              (Strings{"0.000 INVITE", "0.010 180 INVITE", "1.000 480 INVITE", "1.010 ACK"}))
+        << net.Dump();
+    const auto& log = net.GetLog();
+    ASSERT_EQ(log.size(), 4u);
+    EXPECT_EQ(Reparse(log[2]).GetTo()->Tag(), Reparse(log[1]).GetTo()->Tag());
+    EXPECT_EQ(aliceEvents.events,
+              (Strings{"0.020 progress 180", "1.010 failed 480 Temporarily Unavailable"}));
+    EXPECT_EQ(carolEvents.events, (Strings{"0.010 offered"})); // removed without events
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerB.Size(), 0u);
+}
+
+TEST_F(UaHostTest, RemovingAUaWithARingingCallCancelsIt)
+{
+    // The other side of the same bug: alice is removed while her call rings. Her INVITE client
+    // transaction, in Proceeding, waits for a final response only the callee can send; the
+    // host now cancels it (RFC 3261 9.1) instead of leaving it to the peer.
+    bobEvents.ringAfter = 0ms;
+    alice->MakeCall("sip:bob@10.0.0.2");
+    clock.RunUntil(1s);
+    EXPECT_TRUE(hostA.RemoveUserAgent(alice));
+    alice = nullptr;
+    clock.RunUntil(40s);
+    EXPECT_EQ(Trace(net), (Strings{"0.000 INVITE", "0.010 180 INVITE", "1.000 CANCEL",
+                                   "1.010 200 CANCEL", "1.010 487 INVITE", "1.020 ACK"}))
+        << net.Dump();
+    EXPECT_EQ(aliceEvents.events, (Strings{"0.020 progress 180"}));
+    EXPECT_EQ(bobEvents.events, (Strings{"0.010 offered", "1.010 failed 487 Request Terminated"}));
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerB.Size(), 0u);
+}
+
+TEST_F(UaHostTest, RemovingAUaBeforeItsCallHasAnAnswerCancelsItOnTheFirstProvisional)
+{
+    // Found by sipsim-ua-fuzzer: alice is removed while her INVITE is still in Calling. A
+    // CANCEL may not be sent yet (9.1), and the INVITE reaches Proceeding when bob rings,
+    // where no timer ends it. The host cancels it when that provisional response arrives.
+    bobEvents.ringAfter = 0ms;
+    alice->MakeCall("sip:bob@10.0.0.2");
+    EXPECT_TRUE(hostA.RemoveUserAgent(alice));
+    alice = nullptr;
+    clock.RunUntil(40s);
+    EXPECT_EQ(Trace(net), (Strings{"0.000 INVITE", "0.010 180 INVITE", "0.020 CANCEL",
+                                   "0.030 200 CANCEL", "0.030 487 INVITE", "0.040 ACK"}))
+        << net.Dump();
+    EXPECT_TRUE(aliceEvents.events.empty());
+    EXPECT_EQ(bobEvents.events, (Strings{"0.010 offered", "0.030 failed 487 Request Terminated"}));
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerB.Size(), 0u);
+}
+
+/// Dave on alice's node, with the test proxy (10.0.0.10, example.com) as outbound proxy; bob
+/// is at 10.0.0.2 for the proxy.
+class ProxiedCallTest : public UaHostTest
+{
+  protected:
+    void SetUp() override
+    {
+        UaHostTest::SetUp();
+        proxy.AddLocation("bob", Peer{TransportProtocol::Udp, *ParseIpv4("10.0.0.2"), 5060});
+        UaConfig config = Config("sip:dave@example.com");
+        config.outboundProxy = proxyPeer;
+        dave = hostA.AddUserAgent(config, &daveEvents);
+        ASSERT_NE(dave, nullptr);
+    }
+
+    const Peer proxyPeer{TransportProtocol::Udp, *ParseIpv4("10.0.0.10"), 5060};
+    TransactionLayer& layerP = net.AddNode("10.0.0.10");
+    ProxyStub proxy{layerP, clock, proxyPeer, "example.com"};
+    RecordingListener daveEvents{clock};
+    UserAgent* dave = nullptr;
+};
+
+TEST_F(ProxiedCallTest, CancelIsForwardedAfterA100Only)
+{
+    // Found by sipsim-ua-fuzzer: the proxy counted only 101-199 as provisional responses, so
+    // after just a 100 (bob's server transaction sends one by itself at 200 ms) a CANCEL from
+    // dave was answered 200 but never forwarded: bob's phone kept ringing, and the proxy's
+    // INVITE transaction towards bob stayed in Proceeding forever.
+    const CallHandle call = dave->MakeCall("sip:bob@example.com");
+    clock.RunUntil(1s);
+    EXPECT_TRUE(dave->Hangup(call));
+    clock.RunUntil(60s);
+    EXPECT_EQ(Trace(net),
+              (Strings{"0.000 INVITE", "0.010 INVITE", "0.210 100 INVITE", "0.220 100 INVITE",
+                       "1.000 CANCEL", "1.010 200 CANCEL", "1.010 CANCEL", "1.020 200 CANCEL",
+                       "1.020 487 INVITE", "1.030 ACK", "1.030 487 INVITE", "1.040 ACK"}))
+        << net.Dump();
+    EXPECT_EQ(daveEvents.events, (Strings{"1.040 failed 487 Request Terminated"}));
+    EXPECT_EQ(bobEvents.events, (Strings{"0.020 offered", "1.020 failed 487 Request Terminated"}));
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerP.Size(), 0u);
+    EXPECT_EQ(layerB.Size(), 0u);
+}
+
+TEST_F(ProxiedCallTest, TimerCEndsACallWhoseCalleeWentSilent)
+{
+    // Found by sipsim-ua-fuzzer: bob rings, then nothing more comes from him (a crashed
+    // phone). The proxy had no Timer C (RFC 3261 16.6 step 11, 16.8), so its INVITE
+    // transactions stayed in Proceeding forever and dave rang forever. Now Timer C (181 s after
+    // the 180) cancels the INVITE; with no final response 64*T1 later the transaction gives
+    // up (9.1), and dave gets 408.
+    bobEvents.ringAfter = 0ms;
+    bool rang = false;
+    net.SetDropPredicate([&rang](const Message& m, const Peer& from, const Peer&) {
+        if (from.address != *ParseIpv4("10.0.0.2"))
+        {
+            return false;
+        }
+        const bool first180 = !rang && m.IsResponse() && m.GetStatusCode() == 180;
+        rang = rang || first180;
+        return !first180; // bob goes silent after his 180
+    });
+    dave->MakeCall("sip:bob@example.com");
+    clock.RunUntil(181029ms);
+    EXPECT_TRUE(net.Requests("CANCEL").empty());
+    clock.RunUntil(181030ms); // Timer C, from the 180 that reached the proxy at 0.030
+    ASSERT_EQ(net.Requests("CANCEL").size(), 1u);
+    EXPECT_EQ(net.Requests("CANCEL")[0].from.address, proxyPeer.address);
+    clock.RunUntil(300s);
+    EXPECT_EQ(daveEvents.events,
+              (Strings{"0.040 progress 180", "213.040 failed 408 Request Timeout"}));
+    EXPECT_EQ(layerA.Size(), 0u);
+    EXPECT_EQ(layerP.Size(), 0u);
 }
 
 } // namespace
