@@ -46,14 +46,17 @@ RegistrationClient::Register()
 bool
 RegistrationClient::Unregister()
 {
+    // Refreshing stops now, also when the un-REGISTER has to wait for the REGISTER in flight:
+    // a refresh timer firing meanwhile queued a REGISTER over the queued un-REGISTER, and the
+    // binding was kept (and refreshed) for ever.
+    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
+    m_refreshTimer = 0;
+    m_refreshAt = Duration::max();
     if (m_txn != 0)
     {
         m_queued = Queued::Unregister;
         return true;
     }
-    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
-    m_refreshTimer = 0;
-    m_refreshAt = Duration::max();
     m_authTried = 0;
     m_authRetries = 0;
     return Send(0, {}, false);

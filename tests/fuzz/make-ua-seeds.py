@@ -12,6 +12,9 @@ produces (without REGISTER digest; print them with SIPSIM_UA_FUZZ_VERBOSE=2):
   bob's REGISTER refresh:   Call-ID 3-22895713@10.0.0.1, tag 22895713-4, CSeq 2,
                             branch z9hG4bKua.6
 
+The regress-* files next to the seeds are inputs the fuzzer found, one per bug it revealed
+(fixed since); this script does not write them. (Not named crash-*: .gitignore drops those.)
+
 Run from anywhere: python3 tests/fuzz/make-ua-seeds.py
 """
 import os

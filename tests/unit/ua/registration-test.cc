@@ -212,6 +212,35 @@ TEST_F(RegistrationTest, Unregister)
     EXPECT_FALSE(alice->IsRegistered());
 }
 
+TEST_F(RegistrationTest, UnregisterQueuedBehindARegisterIsNotOverriddenByTheRefresh)
+{
+    // Found by sipsim-ua-fuzzer: Unregister while a REGISTER is in flight is queued; the
+    // refresh timer then fired before that REGISTER completed and queued a REGISTER over the
+    // un-REGISTER, so the binding was kept and refreshed for ever. Unregister now stops the
+    // refresh at once.
+    registrar.maxGrant = 60; // refreshed 30 s after the 200
+    bool lose = false;
+    net.SetDropPredicate([&lose](const Message& m, const Peer&, const Peer&) {
+        return lose && m.IsRequest() && m.GetMethod() == Method::Register;
+    });
+    alice->Register();
+    clock.RunUntil(20s);
+    EXPECT_TRUE(alice->IsRegistered());
+    lose = true; // the next REGISTER stays in flight for a while
+    EXPECT_TRUE(alice->Register());
+    EXPECT_TRUE(alice->Unregister()); // queued behind it
+    clock.RunUntil(40s);              // the refresh was due at 30.040
+    lose = false;
+    clock.RunUntil(300s);
+    EXPECT_FALSE(alice->IsRegistered());
+    ASSERT_FALSE(events.events.empty());
+    EXPECT_EQ(events.events.back().substr(events.events.back().find(' ') + 1), "unregistered");
+    const auto registers = net.Requests("REGISTER");
+    ASSERT_FALSE(registers.empty());
+    EXPECT_EQ(Reparse(registers.back()).GetExpires(), std::optional<uint32_t>(0)) << net.Dump();
+    EXPECT_EQ(layerA.Size(), 0u);
+}
+
 TEST_F(RegistrationTest, IntervalTooBriefRetriesWithMinExpires)
 {
     registrar.minExpires = 7200;
