@@ -12,6 +12,7 @@
 #include "transaction/transaction.h"
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 namespace sipsim {
@@ -91,14 +92,26 @@ TopViaText(const Message& message)
     return top;
 }
 
-/// 17.1.3: a response matches the client transaction of the branch and the CSeq method.
-std::string
-ClientKey(std::string_view branch, std::string_view method)
+/// Appends the decimal digits of n (no allocation once the buffer has grown).
+template<typename Integer>
+void
+AppendNumber(std::string* out, Integer n)
 {
-    std::string key(branch);
-    key += '\n';
-    key += method;
-    return key;
+    char digits[24];
+    const std::to_chars_result end = std::to_chars(digits, digits + sizeof digits, n);
+    out->append(digits, end.ptr);
+}
+
+/**
+ * 17.1.3: a response matches the client transaction of the branch and the CSeq method.
+ * Written into *key, so that a lookup reuses one buffer instead of allocating.
+ */
+void
+ClientKey(std::string_view branch, std::string_view method, std::string* key)
+{
+    key->assign(branch);
+    *key += '\n';
+    *key += method;
 }
 
 std::string
@@ -113,11 +126,12 @@ TagOf(const NameAddr* nameAddr)
  * Request-URI, To tag, From tag, Call-ID, CSeq and top Via (ACKs are matched separately:
  * their To tag is the one of the response).
  */
-std::string
-ServerKey(const Message& request)
+void
+ServerKey(const Message& request, std::string* out)
 {
+    std::string& key = *out;
     const Via& via = *request.GetTopVia();
-    std::string key;
+    key.clear();
     if (via.HasMagicCookie())
     {
         key = "3261\n";
@@ -128,11 +142,11 @@ ServerKey(const Message& request)
             key += text::ToLower(c);
         }
         key += ':';
-        key += std::to_string(via.port);
+        AppendNumber(&key, via.port);
         key += '\n';
         key += request.GetMethod() == Method::Ack ? std::string_view("INVITE")
                                                   : request.GetMethodName();
-        return key;
+        return;
     }
     const CSeq& cseq = *request.GetCSeq();
     key = "2543\n";
@@ -144,12 +158,11 @@ ServerKey(const Message& request)
     key += '\n';
     key += request.GetCallId();
     key += '\n';
-    key += std::to_string(cseq.number);
+    AppendNumber(&key, cseq.number);
     key += ' ';
     key += cseq.method;
     key += '\n';
     key += TopViaText(request);
-    return key;
 }
 
 /**
@@ -213,6 +226,8 @@ struct TransactionLayer::Impl
     TransactionId lastId = 0;
     uint64_t branchCounter = 0;
     std::string branchPrefix;
+    /// Reused by the per-message lookups (ClientKey, ServerKey): no allocation per message.
+    std::string lookupKey;
 };
 
 TransactionLayer::TransactionLayer(TimerService& timers, TransactionTransport& transport,
@@ -298,7 +313,8 @@ TransactionLayer::StartClientTransaction(Message request, const Peer& to)
     {
         return 0;
     }
-    std::string key = ClientKey(via->Branch(), cseq->method);
+    std::string key;
+    ClientKey(via->Branch(), cseq->method, &key);
     if (const auto it = m_impl->clients.find(key); it != m_impl->clients.end())
     {
         // The same branch and method again (a second CANCEL of one INVITE): the live one.
@@ -461,7 +477,8 @@ TransactionLayer::ReceiveRequest(const Message& request, const Peer& from)
         }
         return;
     }
-    std::string key = ServerKey(request);
+    std::string& key = m_impl->lookupKey;
+    ServerKey(request, &key);
     if (const auto it = m_impl->servers.find(key); it != m_impl->servers.end())
     {
         Transaction* txn = FindTransaction(it->second);
@@ -480,7 +497,7 @@ TransactionLayer::ReceiveRequest(const Message& request, const Peer& from)
         }
         return;
     }
-    StartServerTransaction(request, from, std::move(key));
+    StartServerTransaction(request, from, key); // a copy: the lookup buffer stays
 }
 
 void
@@ -517,8 +534,8 @@ TransactionLayer::ReceiveResponse(const Message& response, const Peer& from)
     const Via& via = *response.GetTopVia();
     const CSeq& cseq = *response.GetCSeq();
     // 17.1.3: branch of the top Via and CSeq method.
-    if (const auto it = m_impl->clients.find(ClientKey(via.Branch(), cseq.method));
-        it != m_impl->clients.end())
+    ClientKey(via.Branch(), cseq.method, &m_impl->lookupKey);
+    if (const auto it = m_impl->clients.find(m_impl->lookupKey); it != m_impl->clients.end())
     {
         Transaction* txn = FindTransaction(it->second);
         if (txn != nullptr && !txn->IsTerminated())
