@@ -13,6 +13,13 @@ namespace cli {
  */
 int RunParse(int argc, char** argv);
 
+/**
+ * sipsim profile check FILE|NAME... / sipsim profile doc FILE|NAME [-o OUT]: checks device
+ * profiles, or writes one's compliance page.
+ * \return 0 on success, 1 when a profile is invalid, 2 on a usage or I/O error
+ */
+int RunProfile(int argc, char** argv);
+
 } // namespace cli
 } // namespace sipsim
 

@@ -16,6 +16,8 @@ PrintUsage(std::ostream& os)
           "commands:\n"
           "  parse [--json] FILE...   parse raw SIP messages; print the canonical form or the\n"
           "                           fault and the response a server answers\n"
+          "  profile check FILE|NAME...   check device behaviour profiles (profiles/*.textproto)\n"
+          "  profile doc FILE|NAME [-o OUT]   write a profile's compliance page (Markdown)\n"
           "  help                     this text\n"
           "  version                  print the program version\n"
           "\n"
@@ -36,6 +38,10 @@ main(int argc, char** argv)
     if (std::strcmp(command, "parse") == 0)
     {
         return sipsim::cli::RunParse(argc - 2, argv + 2);
+    }
+    if (std::strcmp(command, "profile") == 0)
+    {
+        return sipsim::cli::RunProfile(argc - 2, argv + 2);
     }
     if (std::strcmp(command, "help") == 0 || std::strcmp(command, "--help") == 0
         || std::strcmp(command, "-h") == 0)
