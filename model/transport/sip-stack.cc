@@ -146,6 +146,15 @@ SipStack::GetTypeId()
                             ns3::BooleanValue(true),
                             ns3::MakeBooleanAccessor(&SipStack::m_enableTcp),
                             ns3::MakeBooleanChecker())
+              .AddAttribute("AnswerMalformedRequests",
+                            "Answer a request that does not parse (or lacks a required header) "
+                            "statelessly with the status the parser names (400, 505, ...; RFC "
+                            "3261 8.2, 21.4.1). False models a device whose compliance table "
+                            "says it never generates 400: such requests are dropped and counted "
+                            "(parseErrorsDropped).",
+                            ns3::BooleanValue(true),
+                            ns3::MakeBooleanAccessor(&SipStack::m_answerMalformed),
+                            ns3::MakeBooleanChecker())
               .AddAttribute("MaxUdpMessageSize",
                             "A request larger than this (octets) goes over TCP when TCP is "
                             "enabled: RFC 3261 18.1.1, 1300 = path MTU 1500 minus 200.",
@@ -743,7 +752,7 @@ SipStack::HandleParseError(std::string_view bytes, const ParseError& error, cons
 {
     NS_LOG_DEBUG("unparseable message from " << remote.ToString() << ": " << error.what);
     bool answered = false;
-    if (error.answer != 0 && error.isRequest)
+    if (error.answer != 0 && error.isRequest && m_answerMalformed)
     {
         Message echo = RequestFromEcho(error.echoHeaders);
         // RFC 3261 17: an ACK is never answered.
@@ -773,7 +782,7 @@ SipStack::HandleMissingHeader(Message& request, HeaderId missing, const Peer& re
     error.isRequest = true;
     bool answered = false;
     // RFC 3261 8.1.1, 8.2: answer when the response can be routed and matched (top Via, CSeq).
-    if (request.GetTopVia() != nullptr && request.GetCSeq() != nullptr
+    if (m_answerMalformed && request.GetTopVia() != nullptr && request.GetCSeq() != nullptr
         && request.GetMethod() != Method::Ack)
     {
         answered = SendStatelessAnswer(request, error.answer, error.answerReason, remote);

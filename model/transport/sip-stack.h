@@ -278,6 +278,7 @@ class SipStack
     ns3::Time m_t4;
     uint16_t m_port = 5060;
     bool m_enableTcp = true;
+    bool m_answerMalformed = true; ///< attribute AnswerMalformedRequests
     uint32_t m_maxUdpMessageSize = 1300;
     uint32_t m_maxTcpBufferSize = 65536;
     ns3::Ipv4Address m_localAddress;

@@ -96,8 +96,12 @@ InviteSession::StopTimers()
     TimerService& timers = m_ua.m_host.m_timers;
     timers.Cancel(m_retransmitTimer);
     timers.Cancel(m_guardTimer);
+    timers.Cancel(m_retryTimer);
+    timers.Cancel(m_expiryTimer);
     m_retransmitTimer = 0;
     m_guardTimer = 0;
+    m_retryTimer = 0;
+    m_expiryTimer = 0;
 }
 
 void
@@ -164,6 +168,11 @@ InviteSession::Start(std::string_view target, std::string_view sdp)
     m_invite = m_ua.NewRequest("INVITE", target, target, m_ua.NewCallId(), m_localTag, 1);
     m_invite.AddHeader(HeaderId::Contact, m_ua.ContactValue());
     m_invite.AddHeader(HeaderId::Allow, kUaAllow);
+    if (m_ua.m_config.inviteExpiresHeader != 0)
+    {
+        // RFC 3261 13.2.1: the UAC may limit the validity of the invitation (20.19).
+        m_invite.AddHeader(HeaderId::Expires, std::to_string(m_ua.m_config.inviteExpiresHeader));
+    }
     if (!sdp.empty())
     {
         m_localSdp = std::string(sdp);
@@ -189,6 +198,14 @@ InviteSession::Cancel()
         return false;
     }
     m_cancelRequested = true;
+    if (m_retryPending)
+    {
+        // The rejected INVITE is complete and the next one not sent: there is nothing to
+        // CANCEL (RFC 3261 9.1), the call just ends as a cancelled one would.
+        m_retryPending = false;
+        EndLater(false, 487, "Request Terminated");
+        return true;
+    }
     // RFC 3261 9.1: no CANCEL before a provisional response has arrived.
     if (m_state == CallState::Proceeding)
     {
@@ -254,6 +271,12 @@ InviteSession::OnInviteResponse(const Message& response)
     }
     // 3xx-6xx (RFC 3261 13.2.2.3); 401/407 answered once (22.2, 22.3).
     if ((code == 401 || code == 407) && !m_cancelRequested && RetryWithCredentials(response))
+    {
+        return;
+    }
+    // Then the application may have the INVITE sent again (a 411, a 413 or 503 with
+    // Retry-After).
+    if (!m_cancelRequested && OfferRejection(response))
     {
         return;
     }
@@ -411,6 +434,84 @@ InviteSession::RetryWithCredentials(const Message& response)
     return true;
 }
 
+bool
+InviteSession::OfferRejection(const Message& response)
+{
+    UaListener* listener = m_ua.m_listener;
+    if (listener == nullptr)
+    {
+        return false;
+    }
+    // Set during the hook already, so that a Cancel or Hangup from inside it ends the call
+    // (from a zero-delay timer) rather than sending a CANCEL for a completed INVITE.
+    m_retryPending = true;
+    const std::optional<Duration> delay
+        = listener->OnInviteRejected(m_ua, CallHandle{m_handle}, response);
+    if (!delay)
+    {
+        m_retryPending = false;
+        return false;
+    }
+    if (m_cancelRequested)
+    {
+        return true; // cancelled from inside the hook: the end with 487 is scheduled
+    }
+    // The early dialogs of the rejected INVITE ended with it (RFC 3261 12.3), and its
+    // transaction no longer concerns the session.
+    ClearDialog();
+    m_inviteTxn = 0;
+    const Duration wait = std::max(*delay, Duration(0));
+    m_retryTimer = m_ua.m_host.m_timers.Schedule(wait, [this]() {
+        m_retryTimer = 0;
+        ResendInvite();
+    });
+    return true;
+}
+
+void
+InviteSession::ResendInvite()
+{
+    m_retryPending = false;
+    const auto peer = m_ua.OutOfDialogPeer(m_invite.GetRequestUriText());
+    const CSeq* cseq = m_invite.GetCSeq();
+    if (!peer || cseq == nullptr)
+    {
+        EndLater(false, 503, "Service Unavailable");
+        return;
+    }
+    // Same Call-ID, From tag, Request-URI, To (no tag) and body; the next CSeq (RFC 3261
+    // 8.1.3.5); a new transaction, so a new branch.
+    const uint32_t next = cseq->number + 1;
+    m_invite.SetHeader(HeaderId::CSeq, std::to_string(next) + " INVITE");
+    // The same credentials, answered again for the next nonce-count of their nonces (RFC 2617
+    // 3.2.2): a server checking nonce-counts takes the same nc twice for a replay.
+    for (int k = 0; k < 2; ++k)
+    {
+        if (!m_challenges[k])
+        {
+            continue;
+        }
+        bool ignored = false;
+        const std::string again
+            = m_ua.AnswerChallenge(*m_challenges[k], "INVITE", m_invite.GetRequestUriText(),
+                                   m_invite.GetBody(), &ignored, ++m_nonceCounts[k]);
+        if (!again.empty())
+        {
+            m_invite.SetHeader(k == 1 ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
+                               again);
+        }
+    }
+    // Always a Content-Length, with the body's length (the case of a 411 Length Required).
+    m_invite.SetHeader(HeaderId::ContentLength, std::to_string(m_invite.GetBody().size()));
+    m_state = CallState::Calling;
+    m_inviteTxn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, m_handle, RequestPurpose::Invite},
+                                          m_invite, *peer);
+    if (m_inviteTxn == 0)
+    {
+        EndLater(false, 503, "Service Unavailable");
+    }
+}
+
 // --- callee side --------------------------------------------------------------------------------
 
 void
@@ -421,6 +522,54 @@ InviteSession::Offer(TransactionId id, const Message& invite)
     m_localTag = m_ua.NewTag();
     m_state = CallState::Offered;
     m_ua.m_host.AddInviteServer(id, invite, &m_ua, m_handle);
+    StartExpiry(invite);
+}
+
+void
+InviteSession::StartExpiry(const Message& invite)
+{
+    // RFC 3261 13.3.1: "If the INVITE request contained an Expires header field, the UAS core
+    // sets a timer for the number of seconds indicated in the header field value"; without
+    // one, the configured default (none when zero).
+    Duration limit{0};
+    if (const std::optional<uint32_t> expires = invite.GetExpires())
+    {
+        limit = std::chrono::seconds(*expires);
+    }
+    else if (m_ua.m_config.inviteExpires > Duration(0))
+    {
+        limit = m_ua.m_config.inviteExpires;
+    }
+    else
+    {
+        return;
+    }
+    m_expiryTimer = m_ua.m_host.m_timers.Schedule(limit, [this]() {
+        m_expiryTimer = 0;
+        OnExpired();
+    });
+}
+
+void
+InviteSession::OnExpired()
+{
+    if (m_role != Role::Uas || m_finalSent
+        || (m_state != CallState::Offered && m_state != CallState::Ringing))
+    {
+        return;
+    }
+    // RFC 3261 13.3.1: "When the timer fires, the invitation is considered to be expired. If
+    // the invitation expires before the UAS has generated a final response, a 487 (Request
+    // Terminated) response SHOULD be generated." Some phones send 408 instead.
+    uint16_t status = m_ua.m_config.inviteExpiredStatus;
+    if (status < 300 || status > 699)
+    {
+        status = 487;
+    }
+    m_finalSent = true;
+    m_ua.m_host.m_layer.SendResponse(m_inviteTxn, BuildUasResponse(m_invite, status, {}, false));
+    m_ua.EndSession(m_handle, UserAgent::EndEvent::Failed, false, status,
+                    DefaultReasonPhrase(status));
 }
 
 bool
@@ -540,7 +689,8 @@ InviteSession::OnAck(const Message& ack)
 }
 
 bool
-InviteSession::Reject(uint16_t code, std::string_view reason)
+InviteSession::Reject(uint16_t code, std::string_view reason,
+                      const std::vector<std::pair<std::string, std::string>>& headers)
 {
     if (m_role != Role::Uas || (m_state != CallState::Offered && m_state != CallState::Ringing)
         || code < 300 || code > 699)
@@ -548,7 +698,16 @@ InviteSession::Reject(uint16_t code, std::string_view reason)
         return false;
     }
     m_finalSent = true;
-    m_ua.m_host.m_layer.SendResponse(m_inviteTxn, BuildUasResponse(m_invite, code, reason, false));
+    Message response = BuildUasResponse(m_invite, code, reason, false);
+    // Retry-After in a 503 or 486 (RFC 3261 21.5.4, 20.33), Accept in a 415 (21.4.13), ...
+    for (const auto& [name, value] : headers)
+    {
+        if (!name.empty())
+        {
+            response.AddHeader(std::string_view(name), value);
+        }
+    }
+    m_ua.m_host.m_layer.SendResponse(m_inviteTxn, std::move(response));
     m_ua.EndSession(m_handle, UserAgent::EndEvent::None, false, code, reason);
     return true;
 }

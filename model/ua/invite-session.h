@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sipsim {
 
@@ -64,7 +66,11 @@ class InviteSession
     // --- caller side --------------------------------------------------------------------------
     /// Sends the INVITE (RFC 3261 13.2.1). False when there is nowhere to send it.
     bool Start(std::string_view target, std::string_view sdp);
-    /// CANCEL now if a provisional response arrived, else once one does (RFC 3261 9.1).
+    /**
+     * CANCEL now if a provisional response arrived, else once one does (RFC 3261 9.1). While
+     * a rejected INVITE waits to be sent again (UaListener::OnInviteRejected), ends the call
+     * with OnCallFailed(487) instead.
+     */
     bool Cancel();
 
     // --- callee side --------------------------------------------------------------------------
@@ -72,8 +78,10 @@ class InviteSession
     void Offer(TransactionId id, const Message& invite);
     bool Ring();
     bool Answer(std::string_view sdp);
-    /// Sends a 3xx-6xx final response; the session ends at once (no event).
-    bool Reject(uint16_t code, std::string_view reason);
+    /// Sends a 3xx-6xx final response, with the extra (name, value) header fields; the
+    /// session ends at once (no event).
+    bool Reject(uint16_t code, std::string_view reason,
+                const std::vector<std::pair<std::string, std::string>>& headers = {});
 
     // --- both ---------------------------------------------------------------------------------
     bool Hangup();
@@ -91,6 +99,15 @@ class InviteSession
     void OnInvite2xx(const Message& response);
     /// Answers a challenge once per kind (RFC 3261 22.2, 22.3); false when it cannot.
     bool RetryWithCredentials(const Message& response);
+    /// Offers a final 3xx-6xx to UaListener::OnInviteRejected; true when a retry is scheduled.
+    bool OfferRejection(const Message& response);
+    /// Sends the INVITE again after a rejection the application retries: next CSeq, new
+    /// transaction, the credentials answered again with the next nonce-count.
+    void ResendInvite();
+    /// Callee: starts the expiry of the offered INVITE (RFC 3261 13.3.1), when it has one.
+    void StartExpiry(const Message& invite);
+    /// Callee: the INVITE expired unanswered: the configured final status, OnCallFailed.
+    void OnExpired();
     /// ACK and BYE a 2xx from another fork (RFC 3261 13.2.2.4).
     void DropFork(const Message& response);
     void SendCancelNow();
@@ -120,6 +137,7 @@ class InviteSession
     bool m_finalSent = false;     ///< callee: a final response to the INVITE was sent
     bool m_hangupPending = false; ///< callee: BYE waits for the ACK (RFC 3261 15)
     bool m_reinvite = false;      ///< the 2xx awaiting its ACK answers a re-INVITE
+    bool m_retryPending = false;  ///< caller: a rejected INVITE is to be sent again
     uint8_t m_authTried = 0;      ///< bit 1: answered a 401, bit 2: answered a 407
     uint8_t m_authRetries = 0;    ///< authenticated retries sent (stale ones included)
     /// The last 401 [0] and 407 [1] answered, and how many INVITEs answered their nonce
@@ -140,6 +158,8 @@ class InviteSession
     Duration m_interval{0};
     TimerId m_retransmitTimer = 0;
     TimerId m_guardTimer = 0;
+    TimerId m_retryTimer = 0;  ///< caller: sends the INVITE again (OnInviteRejected)
+    TimerId m_expiryTimer = 0; ///< callee: the INVITE's expiry (RFC 3261 13.3.1)
 };
 
 } // namespace sipsim

@@ -38,6 +38,13 @@ struct UaConfig
     std::string password;
     /// Realm the credentials are for; empty: answer a challenge from any realm (22.1).
     std::string realm;
+    /**
+     * Answer a 401/407 whose challenges are all Basic (RFC 7617) with Basic credentials, when
+     * a password is set. RFC 3261 22.1 forbids Basic ("MUST NOT"); some gateways' profiles
+     * allow it. A Digest challenge is always preferred: Basic is used only when the response
+     * carries no Digest challenge at all. Retried like Digest (once per kind).
+     */
+    bool allowBasicAuth = false;
 
     /// User part of the Contact URI, also the key incoming requests are dispatched by;
     /// default: the user part of the AOR. Unique within a UaHost.
@@ -71,6 +78,22 @@ struct UaConfig
 
     /// User-Agent header of requests and Server header of responses; none when empty.
     std::string userAgent;
+
+    /**
+     * Callee: how long an incoming INVITE without an Expires header may stay unanswered
+     * (RFC 3261 13.3.1); 0: no limit. An Expires header in the INVITE takes precedence (its
+     * value in seconds, 0 included: the offer then expires at once, from a zero-delay timer
+     * after OnCallOffered). When the time runs out while the call is Offered or Ringing, the
+     * session sends inviteExpiredStatus and the listener gets OnCallFailed with it.
+     */
+    Duration inviteExpires{0};
+    /**
+     * The final status sent when an incoming INVITE expires: 487 (Request Terminated) per
+     * RFC 3261 13.3.1; some phones send 408 (Request Timeout) instead. Outside 300-699: 487.
+     */
+    uint16_t inviteExpiredStatus = 487;
+    /// Caller: when nonzero, outgoing INVITEs carry "Expires: N" (RFC 3261 13.2.1, 20.19).
+    uint32_t inviteExpiresHeader = 0;
 };
 
 /**
@@ -117,6 +140,29 @@ class UaListener
     }
 
     /**
+     * Caller side: a final 3xx-6xx response to the INVITE that the core does not handle
+     * itself (RFC 3261 13.2.2.3). The core's own 401/407 retries with credentials (22.2,
+     * 22.3) come first; a challenge the core gives up on is offered here too. Not called for
+     * the final response of a cancelled INVITE.
+     *
+     * eturn nullopt (the default): the call fails with OnCallFailed(status, reason).
+     *         A duration d: the call stays alive, and d later (0: from a zero-delay timer,
+     *         never from inside this call) the INVITE is sent again in a new transaction,
+     *         with the same Call-ID, From tag, Request-URI, To, body and credentials, the
+     *         next CSeq and a Content-Length header: for a 411 (Length Required), or a 413 or
+     *         503 with Retry-After (see RetryAfterSeconds in ua/ua-messages.h). The state
+     *         stays what it was until the new INVITE is sent, then is Calling. Meanwhile
+     *         Cancel or Hangup ends the call with OnCallFailed(487). The application is asked
+     *         again for every rejection, so it bounds the retries itself.
+     */
+    virtual std::optional<Duration> OnInviteRejected(UserAgent& ua, CallHandle call,
+                                                     const Message& response)
+    {
+        (void) ua, (void) call, (void) response;
+        return std::nullopt;
+    }
+
+    /**
      * The call is established. Caller side: the 2xx arrived (and was ACKed, RFC 3261
      * 13.2.2.4). Callee side: the ACK for the 2xx arrived (13.3.1.4).
      */
@@ -125,7 +171,9 @@ class UaListener
     /**
      * The call ended before it was established. Caller side: the final non-2xx status
      * (after Cancel: 487), 408 when the INVITE timed out, 503 on a transport error (RFC 3261
-     * 8.1.3.1). Callee side: 487 when the caller cancelled (RFC 3261 9.2).
+     * 8.1.3.1). Callee side: 487 when the caller cancelled (RFC 3261 9.2); the status the
+     * session sent (UaConfig::inviteExpiredStatus, 487 by default) when the INVITE expired
+     * unanswered (RFC 3261 13.3.1, see UaConfig::inviteExpires).
      */
     virtual void OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status,
                               std::string_view reason)

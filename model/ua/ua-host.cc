@@ -93,6 +93,10 @@ UaHost::RemoveUserAgent(UserAgent* ua)
     {
         return false;
     }
+    if (m_fallback == ua)
+    {
+        m_fallback = nullptr;
+    }
     // An INVITE transaction in Proceeding has no timer that ends it (RFC 3261 17.1.1.2,
     // 17.2.1): a server one waits for the TU's final response, a client one for the peer's.
     // With the UA gone nobody would end them, and they would live as long as the layer; the
@@ -168,6 +172,12 @@ UaHost::RemoveUserAgent(UserAgent* ua)
     }
     doomed.reset();
     return true;
+}
+
+void
+UaHost::SetFallbackUserAgent(UserAgent* ua)
+{
+    m_fallback = ua;
 }
 
 UserAgent*
@@ -302,6 +312,11 @@ UaHost::FindTarget(const Message& request) const
         {
             return it->second;
         }
+    }
+    // A gateway takes every number: the application decides which ones it serves.
+    if (m_fallback != nullptr && request.GetMethod() != Method::Options)
+    {
+        return m_fallback;
     }
     return nullptr;
 }

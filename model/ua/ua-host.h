@@ -92,6 +92,16 @@ class UaHost : public TransactionUser
     /// The UA whose Contact user this is; nullptr when none.
     UserAgent* FindUserAgent(std::string_view contactUser) const;
 
+    /**
+     * Out-of-dialog requests other than OPTIONS that match no hosted UA go to ua instead of
+     * being answered 404: a gateway serves a range of numbers with one UA and answers 404
+     * itself for the ones it cannot route. nullptr (the default) restores the 404. Cleared
+     * when ua is removed.
+     */
+    void SetFallbackUserAgent(UserAgent* ua);
+
+    UserAgent* GetFallbackUserAgent() const { return m_fallback; }
+
     size_t GetUserAgentCount() const { return m_agents.size(); }
 
     TransactionLayer& GetLayer() { return m_layer; }
@@ -177,6 +187,7 @@ class UaHost : public TransactionUser
     mutable std::string m_lookup; ///< key buffer of the const lookups
     uint64_t m_serial = 0;
     UaHostCounters m_counters;
+    UserAgent* m_fallback = nullptr;
 };
 
 } // namespace sipsim

@@ -120,6 +120,17 @@ SameContactUri(const Uri& a, const Uri& b)
     return text::EqualsNoCase(transportA, transportB);
 }
 
+std::optional<uint32_t>
+RetryAfterSeconds(const Message& response)
+{
+    const std::optional<RetryAfter> retryAfter = response.GetRetryAfter();
+    if (!retryAfter)
+    {
+        return std::nullopt;
+    }
+    return retryAfter->seconds;
+}
+
 std::string
 QuoteDisplayName(std::string_view name)
 {

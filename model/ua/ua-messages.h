@@ -44,6 +44,13 @@ std::optional<Peer> ResolveUri(std::string_view uri, TransportProtocol defaultTr
  */
 bool SameContactUri(const Uri& a, const Uri& b);
 
+/**
+ * The delta-seconds of the Retry-After header of a response (RFC 3261 20.33), ignoring its
+ * comment and parameters (duration included); nullopt when there is none or it is malformed.
+ * A convenience over Message::GetRetryAfter for UaListener::OnInviteRejected.
+ */
+std::optional<uint32_t> RetryAfterSeconds(const Message& response);
+
 /// A display name as a quoted-string (RFC 3261 25.1), escaping '"' and '\'.
 std::string QuoteDisplayName(std::string_view name);
 

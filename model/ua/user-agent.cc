@@ -3,6 +3,7 @@
  */
 #include "ua/user-agent.h"
 
+#include "auth/basic.h"
 #include "auth/digest.h"
 #include "ua/ua-messages.h"
 
@@ -189,7 +190,24 @@ UserAgent::AnswerChallenge(const Message& response, std::string_view method,
     }
     const HeaderId header
         = response.GetStatusCode() == 407 ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate;
-    for (const Challenge& challenge : response.GetChallenges(header))
+    const std::vector<Challenge> challenges = response.GetChallenges(header);
+    const bool anyDigest = std::any_of(challenges.begin(), challenges.end(),
+                                       [](const Challenge& c) { return c.IsDigest(); });
+    if (!anyDigest && m_config.allowBasicAuth)
+    {
+        // RFC 3261 22.1 forbids Basic; a profile that allows it answers "according to the
+        // scheme received" (RFC 7617 2), only when no Digest challenge was offered.
+        for (const Challenge& challenge : challenges)
+        {
+            if (IsBasic(challenge)
+                && (m_config.realm.empty() || challenge.GetRealm() == m_config.realm))
+            {
+                return BasicCredentials(m_config.username, m_config.password);
+            }
+        }
+        return {};
+    }
+    for (const Challenge& challenge : challenges)
     {
         if (!challenge.IsDigest()
             || (!m_config.realm.empty() && challenge.GetRealm() != m_config.realm))
@@ -316,6 +334,14 @@ UserAgent::Reject(CallHandle call, uint16_t code, std::string_view reason)
 {
     InviteSession* session = FindSession(call.value);
     return session != nullptr && session->Reject(code, reason);
+}
+
+bool
+UserAgent::Reject(CallHandle call, uint16_t code, std::string_view reason,
+                  const std::vector<std::pair<std::string, std::string>>& headers)
+{
+    InviteSession* session = FindSession(call.value);
+    return session != nullptr && session->Reject(code, reason, headers);
 }
 
 bool

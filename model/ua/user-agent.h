@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sipsim {
@@ -67,6 +68,16 @@ class UserAgent
 
     /// Callee: rejects an unanswered call with a 3xx-6xx status; the call ends at once.
     bool Reject(CallHandle call, uint16_t code = 486, std::string_view reason = {});
+
+    /**
+     * Callee: as Reject above, with extra header fields (name, value) in the final response:
+     * {{"Retry-After", "30"}} in a 503 (RFC 3261 21.5.4, 20.33), {{"Accept",
+     * "application/sdp"}} in a 415 (21.4.13). Pairs with an empty name are skipped; the
+     * headers are added as given, so they should not repeat the ones the core writes (Via,
+     * From, To, Call-ID, CSeq, Content-Length).
+     */
+    bool Reject(CallHandle call, uint16_t code, std::string_view reason,
+                const std::vector<std::pair<std::string, std::string>>& headers);
 
     /// Caller: cancels an unanswered call (RFC 3261 9.1); OnCallFailed(487) follows.
     bool Cancel(CallHandle call);
@@ -161,7 +172,9 @@ class UserAgent
     /**
      * Credentials answering the challenges of a 401 (WWW-Authenticate) or 407
      * (Proxy-Authenticate) response (RFC 3261 22.2, 22.3), for a request with that method,
-     * Request-URI and body. Empty when no challenge can be answered.
+     * Request-URI and body. Empty when no challenge can be answered. Digest only, unless
+     * UaConfig::allowBasicAuth: then Basic credentials (RFC 7617) answer a response whose
+     * challenges include a Basic one and no Digest one.
      * \param stale set to true when the answered challenge said stale=true
      * \param nonceCount the nc of the credentials: 1 for a new challenge, the next count when
      *        a challenge whose nonce was already used is answered again (RFC 2617 3.2.2)
