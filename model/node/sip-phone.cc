@@ -1,0 +1,705 @@
+/*
+ * SipPhone: phone users on one node, their user model, and the profile's rows applied to
+ * what they send and receive.
+ */
+#include "node/sip-phone.h"
+
+#include "node/sip-endpoint.h"
+#include "sdp/sdp.h"
+#include "ua/ua-messages.h"
+#include "ua/user-agent.h"
+
+#include <ns3/abort.h>
+#include <ns3/boolean.h>
+#include <ns3/double.h>
+#include <ns3/log.h>
+#include <ns3/object-factory.h>
+#include <ns3/pointer.h>
+#include <ns3/simulator.h>
+#include <ns3/string.h>
+#include <ns3/uinteger.h>
+
+namespace sipsim {
+
+NS_LOG_COMPONENT_DEFINE("SipPhone");
+NS_OBJECT_ENSURE_REGISTERED(SipPhone);
+
+namespace {
+
+/**
+ * A new random variable of the same type and attributes as prototype, so that each user has
+ * its own stream (and draws the same values wherever it is placed).
+ */
+ns3::Ptr<ns3::RandomVariableStream>
+CloneVariable(const ns3::Ptr<ns3::RandomVariableStream>& prototype)
+{
+    const ns3::TypeId tid = prototype->GetInstanceTypeId();
+    ns3::ObjectFactory factory;
+    factory.SetTypeId(tid);
+    for (ns3::TypeId t = tid; t != ns3::Object::GetTypeId(); t = t.GetParent())
+    {
+        for (uint32_t i = 0; i < t.GetAttributeN(); ++i)
+        {
+            const ns3::TypeId::AttributeInformation info = t.GetAttribute(i);
+            if ((info.flags & ns3::TypeId::ATTR_GET) == 0
+                || (info.flags & ns3::TypeId::ATTR_CONSTRUCT) == 0 || info.name == "Stream")
+            {
+                continue;
+            }
+            ns3::Ptr<ns3::AttributeValue> value = info.checker->Create();
+            prototype->GetAttribute(info.name, *value);
+            factory.Set(info.name, *value);
+        }
+    }
+    return factory.Create<ns3::RandomVariableStream>();
+}
+
+std::string
+JoinCodecs(const profile::DeviceProfile& profile)
+{
+    std::string list;
+    for (const auto& codec : profile.codecs())
+    {
+        list += (list.empty() ? "" : ",") + codec;
+    }
+    return list;
+}
+
+} // namespace
+
+ns3::TypeId
+SipPhone::GetTypeId()
+{
+    static ns3::TypeId tid
+        = ns3::TypeId("sipsim::SipPhone")
+              .SetParent<ns3::Application>()
+              .SetGroupName("Sipsim")
+              .AddConstructor<SipPhone>()
+              .AddAttribute("Profile",
+                            "Behaviour profile: a name looked up in profiles/ (and "
+                            "$SIPSIM_PROFILE_PATH) or a .textproto path.",
+                            ns3::StringValue("cisco-sip-phone"),
+                            ns3::MakeStringAccessor(&SipPhone::m_profileName),
+                            ns3::MakeStringChecker())
+              .AddAttribute("AnswerProbability",
+                            "Probability that a user answers a ringing call; unanswered calls "
+                            "ring until the caller gives up or the INVITE expires.",
+                            ns3::DoubleValue(1.0),
+                            ns3::MakeDoubleAccessor(&SipPhone::m_answerProbability),
+                            ns3::MakeDoubleChecker<double>(0.0, 1.0))
+              .AddAttribute("AnswerDelay", "Seconds from the phone ringing to the user picking up.",
+                            ns3::StringValue("ns3::ConstantRandomVariable[Constant=2.0]"),
+                            ns3::MakePointerAccessor(&SipPhone::m_answerDelay),
+                            ns3::MakePointerChecker<ns3::RandomVariableStream>())
+              .AddAttribute("HoldingTime",
+                            "Seconds a caller stays on an established call before hanging up.",
+                            ns3::StringValue("ns3::ExponentialRandomVariable[Mean=120]"),
+                            ns3::MakePointerAccessor(&SipPhone::m_holdingTime),
+                            ns3::MakePointerChecker<ns3::RandomVariableStream>())
+              .AddAttribute("DoNotDisturb",
+                            "Every user has do-not-disturb on: incoming calls get the profile's "
+                            "USER_BUSY response (486).",
+                            ns3::BooleanValue(false), ns3::MakeBooleanAccessor(&SipPhone::m_dndAll),
+                            ns3::MakeBooleanChecker())
+              .AddAttribute("RegisterOnStart", "Users register when the application starts.",
+                            ns3::BooleanValue(false),
+                            ns3::MakeBooleanAccessor(&SipPhone::m_registerOnStart),
+                            ns3::MakeBooleanChecker())
+              .AddAttribute("RegisterExpires", "Expiry asked for in REGISTER (s).",
+                            ns3::UintegerValue(3600),
+                            ns3::MakeUintegerAccessor(&SipPhone::m_registerExpires),
+                            ns3::MakeUintegerChecker<uint32_t>())
+              .AddAttribute("InviteExpires",
+                            "How long an incoming INVITE without Expires may ring before the "
+                            "profile's INVITE_EXPIRED response (408 for cisco-sip-phone; 487 "
+                            "when the profile has none); 0: the profile's setting.",
+                            ns3::TimeValue(ns3::Seconds(0)),
+                            ns3::MakeTimeAccessor(&SipPhone::m_inviteExpires),
+                            ns3::MakeTimeChecker())
+              .AddAttribute("MaxRetries",
+                            "How many times one call's INVITE is sent again on a profile "
+                            "action (411 resend with Content-Length, 413 Retry-After).",
+                            ns3::UintegerValue(1),
+                            ns3::MakeUintegerAccessor(&SipPhone::m_maxRetries),
+                            ns3::MakeUintegerChecker<uint32_t>())
+              .AddTraceSource("DeviceEvent",
+                              "What a user experiences: calls placed and offered, tones, "
+                              "notifications, retries, answers and ends.",
+                              ns3::MakeTraceSourceAccessor(&SipPhone::m_deviceEvent),
+                              "sipsim::DeviceEventTracedCallback");
+    return tid;
+}
+
+SipPhone::SipPhone() = default;
+
+SipPhone::~SipPhone() = default;
+
+void
+SipPhone::DoDispose()
+{
+    for (auto& user : m_users)
+    {
+        ns3::Simulator::Cancel(user.answerEvent);
+        ns3::Simulator::Cancel(user.hangupEvent);
+        if (user.ua != nullptr && m_endpoint)
+        {
+            m_endpoint->GetHost().RemoveUserAgent(user.ua);
+        }
+        user.ua = nullptr;
+    }
+    m_byUa.clear();
+    m_endpoint = nullptr;
+    ns3::Application::DoDispose();
+}
+
+void
+SipPhone::EnsureReady()
+{
+    if (!m_profile)
+    {
+        std::string error;
+        m_profile = profile::LoadProfileByName(m_profileName, &error);
+        NS_ABORT_MSG_IF(!m_profile, "SipPhone: " << error);
+        NS_ABORT_MSG_IF(m_profile->kind() != profile::PHONE,
+                        "SipPhone: profile '" << m_profile->name() << "' is not a PHONE profile");
+    }
+    if (!m_endpoint && GetNode())
+    {
+        m_endpoint = SipEndpoint::Get(GetNode());
+        // A profile whose device never sends 400 drops malformed requests instead.
+        m_endpoint->GetStack()->SetAttribute(
+            "AnswerMalformedRequests",
+            ns3::BooleanValue(profile::CodeFor(*m_profile, profile::MALFORMED_REQUEST) != 0));
+    }
+}
+
+const profile::DeviceProfile&
+SipPhone::GetProfile() const
+{
+    const_cast<SipPhone*>(this)->EnsureReady();
+    return *m_profile;
+}
+
+uint32_t
+SipPhone::AddUser(const PhoneUser& config)
+{
+    const auto index = static_cast<uint32_t>(m_users.size());
+    m_users.push_back(User{});
+    m_users.back().config = config;
+    if (GetNode())
+    {
+        CreateUa(index);
+        if (m_started && m_registerOnStart)
+        {
+            Register(index);
+        }
+    }
+    return index;
+}
+
+void
+SipPhone::CreateUa(uint32_t index)
+{
+    EnsureReady();
+    User& user = m_users[index];
+    if (user.ua != nullptr)
+    {
+        return;
+    }
+    UaConfig config;
+    config.aor = user.config.aor;
+    config.password = user.config.password;
+    config.username = user.config.username;
+    config.displayName = user.config.displayName;
+    config.contactUser = user.config.contactUser;
+    config.outboundProxy = user.config.outboundProxy;
+    config.registrar = user.config.registrar;
+    config.registerExpires = m_registerExpires;
+    config.allowBasicAuth = profile::SupportsAuth(*m_profile, profile::BASIC);
+    // The INVITE Expires fail-safe (RFC 3261 13.3.1 says 487; the profile may say 408).
+    const ns3::Time expires = m_inviteExpires.IsStrictlyPositive()
+                                  ? m_inviteExpires
+                                  : ns3::Seconds(m_profile->settings().invite_expires_s());
+    config.inviteExpires = std::chrono::nanoseconds(expires.GetNanoSeconds());
+    const uint32_t expiredCode = profile::CodeFor(*m_profile, profile::INVITE_EXPIRED);
+    config.inviteExpiredStatus = static_cast<uint16_t>(expiredCode != 0 ? expiredCode : 487);
+    user.ua = m_endpoint->GetHost().AddUserAgent(std::move(config), this);
+    NS_ABORT_MSG_IF(user.ua == nullptr, "SipPhone: cannot add user "
+                                            << user.config.aor
+                                            << " (not a sip URI with a user part, or its "
+                                               "Contact user is taken on this node)");
+    m_byUa[user.ua] = index;
+}
+
+UserAgent*
+SipPhone::GetUserAgent(uint32_t user) const
+{
+    return user < m_users.size() ? m_users[user].ua : nullptr;
+}
+
+int64_t
+SipPhone::AssignStreams(int64_t stream)
+{
+    for (size_t i = 0; i < m_users.size(); ++i)
+    {
+        User& user = m_users[i];
+        user.stream = stream + 3 * static_cast<int64_t>(i);
+        if (user.answerDraw)
+        {
+            user.answerDraw->SetStream(user.stream);
+            user.answerDelay->SetStream(user.stream + 1);
+            user.holdingTime->SetStream(user.stream + 2);
+        }
+    }
+    return 3 * static_cast<int64_t>(m_users.size());
+}
+
+void
+SipPhone::EnsureVariables(User& user)
+{
+    if (user.answerDraw)
+    {
+        return;
+    }
+    user.answerDraw = ns3::CreateObject<ns3::UniformRandomVariable>();
+    user.answerDelay = CloneVariable(m_answerDelay);
+    user.holdingTime = CloneVariable(m_holdingTime);
+    if (user.stream >= 0)
+    {
+        user.answerDraw->SetStream(user.stream);
+        user.answerDelay->SetStream(user.stream + 1);
+        user.holdingTime->SetStream(user.stream + 2);
+    }
+}
+
+void
+SipPhone::StartApplication()
+{
+    EnsureReady();
+    for (uint32_t i = 0; i < m_users.size(); ++i)
+    {
+        CreateUa(i);
+    }
+    m_started = true;
+    if (m_registerOnStart)
+    {
+        for (uint32_t i = 0; i < m_users.size(); ++i)
+        {
+            Register(i);
+        }
+    }
+}
+
+void
+SipPhone::StopApplication()
+{
+    m_started = false;
+    for (auto& user : m_users)
+    {
+        ns3::Simulator::Cancel(user.answerEvent);
+        ns3::Simulator::Cancel(user.hangupEvent);
+    }
+}
+
+bool
+SipPhone::Register(uint32_t index)
+{
+    if (index >= m_users.size() || m_users[index].ua == nullptr)
+    {
+        return false;
+    }
+    return m_users[index].ua->Register();
+}
+
+sdp::SdpParams
+SipPhone::SdpParams(uint32_t index) const
+{
+    sdp::SdpParams params;
+    params.sessionId = index + 1;
+    params.sessionVersion = 1;
+    params.address = FormatIpv4(m_endpoint->GetHost().GetLocalPeer(TransportProtocol::Udp).address);
+    params.port = static_cast<uint16_t>(m_rtpPortBase + 2 * (index % 20000));
+    const auto codecs = sdp::ParseCodecList(JoinCodecs(*m_profile));
+    params.codecs = codecs ? *codecs : std::vector<sdp::Codec>{};
+    return params;
+}
+
+std::string
+SipPhone::SdpOffer(uint32_t index) const
+{
+    return sdp::BuildSdp(SdpParams(index));
+}
+
+bool
+SipPhone::Call(uint32_t index, const std::string& targetUri)
+{
+    if (index >= m_users.size() || m_users[index].ua == nullptr || m_users[index].call)
+    {
+        return false;
+    }
+    User& user = m_users[index];
+    const CallHandle call = user.ua->MakeCall(targetUri, SdpOffer(index));
+    if (!call)
+    {
+        return false;
+    }
+    user.call = call;
+    user.caller = true;
+    user.retries = 0;
+    ++m_counters.callsPlaced;
+    Fire(user, DeviceEventKind::CallPlaced, 0, profile::TONE_UNSPECIFIED,
+         profile::RECEIPT_ACTION_UNSPECIFIED, targetUri);
+    return true;
+}
+
+bool
+SipPhone::Hangup(uint32_t index)
+{
+    if (index >= m_users.size() || !m_users[index].call)
+    {
+        return false;
+    }
+    User& user = m_users[index];
+    ns3::Simulator::Cancel(user.answerEvent);
+    ns3::Simulator::Cancel(user.hangupEvent);
+    const CallHandle call = user.call;
+    const bool wasOffered = !user.caller && user.ua->GetCallState(call)
+                            && (*user.ua->GetCallState(call) == CallState::Offered
+                                || *user.ua->GetCallState(call) == CallState::Ringing);
+    if (!user.ua->Hangup(call))
+    {
+        return false;
+    }
+    if (wasOffered)
+    {
+        // Declining ends the call at once, without a UA event (UserAgent::Hangup).
+        Fire(user, DeviceEventKind::Rejected, 603);
+        Fire(user, DeviceEventKind::Cleared, 603);
+        EndCall(user);
+    }
+    return true;
+}
+
+void
+SipPhone::SetDoNotDisturb(uint32_t index, bool on)
+{
+    if (index < m_users.size())
+    {
+        m_users[index].dnd = on;
+    }
+}
+
+bool
+SipPhone::IsInCall(uint32_t index) const
+{
+    return index < m_users.size() && m_users[index].call.IsValid();
+}
+
+SipPhone::User*
+SipPhone::FindUser(UserAgent& ua, uint32_t* index)
+{
+    const auto it = m_byUa.find(&ua);
+    if (it == m_byUa.end())
+    {
+        return nullptr;
+    }
+    if (index != nullptr)
+    {
+        *index = it->second;
+    }
+    return &m_users[it->second];
+}
+
+void
+SipPhone::Fire(const User& user, DeviceEventKind kind, uint16_t status, profile::Tone tone,
+               profile::ReceiptAction action, const std::string& text)
+{
+    if (m_deviceEvent.IsEmpty())
+    {
+        return;
+    }
+    DeviceEvent event;
+    event.node = GetNode() ? GetNode()->GetId() : 0;
+    event.user = user.config.aor;
+    event.call = user.call.value;
+    event.kind = kind;
+    event.status = status;
+    event.tone = tone;
+    event.action = action;
+    event.text = text;
+    m_deviceEvent(event);
+}
+
+void
+SipPhone::EndCall(User& user)
+{
+    ns3::Simulator::Cancel(user.answerEvent);
+    ns3::Simulator::Cancel(user.hangupEvent);
+    user.call = CallHandle{};
+    user.caller = false;
+    user.answerSdp.clear();
+    user.retries = 0;
+}
+
+void
+SipPhone::ApplyReceipt(const User& user, const profile::Receipt& receipt, uint16_t status,
+                       std::string_view reason)
+{
+    if (receipt.notify_user())
+    {
+        Fire(user, DeviceEventKind::Notification, status, profile::TONE_UNSPECIFIED,
+             receipt.action(), std::to_string(status) + " " + std::string(reason));
+    }
+    if (receipt.tone() != profile::TONE_UNSPECIFIED)
+    {
+        Fire(user, DeviceEventKind::Tone, status, receipt.tone(), receipt.action());
+    }
+}
+
+// --- callee side ------------------------------------------------------------------------------
+
+void
+SipPhone::OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
+{
+    uint32_t index = 0;
+    User* user = FindUser(ua, &index);
+    if (user == nullptr)
+    {
+        ua.Reject(call, 480);
+        return;
+    }
+    ++m_counters.callsOffered;
+    const auto reject = [&](profile::GenerateCondition condition, uint16_t fallback,
+                            const std::vector<std::pair<std::string, std::string>>& headers) {
+        uint32_t code = profile::CodeFor(*m_profile, condition);
+        code = code != 0 ? code : fallback;
+        const std::string reason = profile::ReasonFor(*m_profile, code);
+        ++m_counters.callsRejected;
+        ua.Reject(call, static_cast<uint16_t>(code), reason, headers);
+        CallHandle saved = user->call;
+        user->call = call;
+        Fire(*user, DeviceEventKind::Rejected, static_cast<uint16_t>(code),
+             profile::TONE_UNSPECIFIED, profile::RECEIPT_ACTION_UNSPECIFIED,
+             std::string(profile::ConditionText(condition)));
+        user->call = saved;
+    };
+    // The user is on another call (no call waiting) or has do-not-disturb on.
+    if (user->call || user->dnd || m_dndAll)
+    {
+        reject(profile::USER_BUSY, 486, {});
+        return;
+    }
+    // The offer: an SDP body that does not parse makes the request erroneous (400 row); one
+    // with no codec in common is an SDP mismatch (488, or what the profile says).
+    const std::string_view body = invite.GetBody();
+    if (!body.empty())
+    {
+        std::string error;
+        const auto offer = sdp::ParseSdp(body, &error);
+        if (!offer)
+        {
+            reject(profile::MALFORMED_REQUEST, 400, {});
+            return;
+        }
+        const auto local = sdp::ParseCodecList(JoinCodecs(*m_profile));
+        std::optional<std::string> answer;
+        if (local)
+        {
+            // RFC 3264 6.1: the codecs common to the offer and the profile, in the offer's order.
+            answer = sdp::BuildAnswer(*offer, *local, SdpParams(index));
+        }
+        if (!answer)
+        {
+            reject(profile::SDP_MISMATCH, 488, {{"Accept", "application/sdp"}});
+            return;
+        }
+        user->answerSdp = std::move(*answer);
+    }
+    else
+    {
+        // No offer in the INVITE: ours goes in the 200 (RFC 3261 13.2.1).
+        user->answerSdp = SdpOffer(index);
+    }
+    user->call = call;
+    user->caller = false;
+    ua.Ring(call);
+    Fire(*user, DeviceEventKind::Ringing);
+    EnsureVariables(*user);
+    if (user->answerDraw->GetValue() < m_answerProbability)
+    {
+        const double delay = std::max(0.0, user->answerDelay->GetValue());
+        user->answerEvent = ns3::Simulator::Schedule(ns3::Seconds(delay), &SipPhone::AnswerNow,
+                                                     this, index, call.value);
+    }
+}
+
+void
+SipPhone::AnswerNow(uint32_t index, uint32_t callValue)
+{
+    User& user = m_users[index];
+    if (user.call.value != callValue || user.caller)
+    {
+        return;
+    }
+    user.ua->Answer(user.call, user.answerSdp);
+    user.answerSdp.clear();
+}
+
+// --- caller side ------------------------------------------------------------------------------
+
+void
+SipPhone::OnCallProgress(UserAgent& ua, CallHandle call, uint16_t code)
+{
+    User* user = FindUser(ua);
+    if (user == nullptr || user->call != call)
+    {
+        return;
+    }
+    if (code == 180 || code == 183)
+    {
+        Fire(*user, DeviceEventKind::Tone, code, profile::RINGBACK);
+    }
+}
+
+void
+SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
+{
+    uint32_t index = 0;
+    User* user = FindUser(ua, &index);
+    if (user == nullptr || user->call != call)
+    {
+        return;
+    }
+    ++m_counters.callsConnected;
+    Fire(*user, DeviceEventKind::Answered);
+    if (user->caller)
+    {
+        EnsureVariables(*user);
+        const double holding = std::max(0.0, user->holdingTime->GetValue());
+        user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,
+                                                     this, index, call.value);
+    }
+}
+
+void
+SipPhone::HangupNow(uint32_t index, uint32_t callValue)
+{
+    User& user = m_users[index];
+    if (user.call.value == callValue)
+    {
+        user.ua->Hangup(user.call);
+    }
+}
+
+std::optional<Duration>
+SipPhone::OnInviteRejected(UserAgent& ua, CallHandle call, const Message& response)
+{
+    User* user = FindUser(ua);
+    if (user == nullptr || user->call != call)
+    {
+        return std::nullopt;
+    }
+    const uint16_t status = response.GetStatusCode();
+    const profile::Receipt receipt = profile::ReceiptFor(*m_profile, status);
+    if (user->retries >= m_maxRetries)
+    {
+        return std::nullopt;
+    }
+    if (receipt.action() == profile::RESEND_WITH_CONTENT_LENGTH)
+    {
+        ++user->retries;
+        ++m_counters.retries;
+        Fire(*user, DeviceEventKind::Retry, status, profile::TONE_UNSPECIFIED, receipt.action());
+        return Duration(0);
+    }
+    if (receipt.action() == profile::RETRY_AFTER)
+    {
+        const auto after = RetryAfterSeconds(response);
+        if (!after)
+        {
+            return std::nullopt;
+        }
+        ++user->retries;
+        ++m_counters.retries;
+        Fire(*user, DeviceEventKind::Retry, status, profile::TONE_UNSPECIFIED, receipt.action(),
+             "after " + std::to_string(*after) + " s");
+        return std::chrono::seconds(*after);
+    }
+    return std::nullopt;
+}
+
+void
+SipPhone::OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status, std::string_view reason)
+{
+    User* user = FindUser(ua);
+    if (user == nullptr || user->call != call)
+    {
+        return;
+    }
+    if (!user->caller)
+    {
+        // Callee: 487 when the caller cancelled (or, for a profile without the fail-safe row,
+        // the INVITE expired: RFC 3261 13.3.1); any other status is the fail-safe's own.
+        if (status != 487)
+        {
+            ++m_counters.callsUnanswered;
+            Fire(*user, DeviceEventKind::Rejected, status, profile::TONE_UNSPECIFIED,
+                 profile::RECEIPT_ACTION_UNSPECIFIED,
+                 std::string(profile::ConditionText(profile::INVITE_EXPIRED)));
+        }
+        Fire(*user, DeviceEventKind::Cleared, status);
+        EndCall(*user);
+        return;
+    }
+    ++m_counters.callsFailed;
+    profile::Receipt receipt = profile::ReceiptFor(*m_profile, status);
+    // A retry action that was not (or no longer) possible: what the profile says otherwise.
+    const auto action = receipt.action();
+    if ((action == profile::RETRY_WITH_CREDENTIALS || action == profile::RETRY_AFTER
+         || action == profile::RESEND_WITH_CONTENT_LENGTH)
+        && receipt.has_otherwise())
+    {
+        receipt = profile::Receipt(receipt.otherwise());
+    }
+    ApplyReceipt(*user, receipt, status, reason);
+    Fire(*user, DeviceEventKind::Cleared, status, profile::TONE_UNSPECIFIED, receipt.action());
+    EndCall(*user);
+}
+
+void
+SipPhone::OnCallEnded(UserAgent& ua, CallHandle call, bool byRemote)
+{
+    User* user = FindUser(ua);
+    if (user == nullptr || user->call != call)
+    {
+        return;
+    }
+    Fire(*user, DeviceEventKind::Cleared, 0, profile::TONE_UNSPECIFIED,
+         profile::RECEIPT_ACTION_UNSPECIFIED, byRemote ? "remote hung up" : "hung up");
+    EndCall(*user);
+}
+
+void
+SipPhone::OnRegistered(UserAgent& ua, uint32_t expires)
+{
+    if (User* user = FindUser(ua))
+    {
+        ++m_counters.registrations;
+        Fire(*user, DeviceEventKind::Registered, 200, profile::TONE_UNSPECIFIED,
+             profile::RECEIPT_ACTION_UNSPECIFIED, "expires " + std::to_string(expires));
+    }
+}
+
+void
+SipPhone::OnRegistrationFailed(UserAgent& ua, uint16_t status)
+{
+    if (User* user = FindUser(ua))
+    {
+        ++m_counters.registrationFailures;
+        const profile::Receipt receipt = profile::ReceiptFor(*m_profile, status);
+        Fire(*user, DeviceEventKind::RegistrationFailed, status, profile::TONE_UNSPECIFIED,
+             receipt.action());
+    }
+}
+
+} // namespace sipsim

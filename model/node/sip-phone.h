@@ -1,0 +1,190 @@
+/*
+ * A SIP IP phone node model (RFC 3261 user agent with a human user), driven by a behaviour
+ * profile (profiles/cisco-sip-phone.textproto by default): which responses it generates and
+ * on what condition, and what it does when each arrives, come from the profile's rows.
+ *
+ * One SipPhone application hosts any number of phone users on its node, each with its own
+ * AOR, Contact, call state and random streams, so that tens of thousands of users fit in one
+ * simulation; a user behaves exactly as it would alone on its own node.
+ */
+#ifndef SIPSIM_SIP_PHONE_H
+#define SIPSIM_SIP_PHONE_H
+
+#include "node/device-event.h"
+#include "profile/device-profile.h"
+#include "sdp/sdp.h"
+#include "transaction/peer.h"
+#include "ua/ua-config.h"
+
+#include <cstdint>
+#include <memory>
+#include <ns3/application.h>
+#include <ns3/event-id.h>
+#include <ns3/nstime.h>
+#include <ns3/random-variable-stream.h>
+#include <ns3/traced-callback.h>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sipsim {
+
+class SipEndpoint;
+class UserAgent;
+
+/// One user of a SipPhone application.
+struct PhoneUser
+{
+    std::string aor;         ///< "sip:alice@10.1.1.1" (required)
+    std::string password;    ///< digest password for 401/407 challenges
+    std::string username;    ///< digest user name; default: the AOR's user part
+    std::string displayName; ///< display name in From
+    /// Contact user, the dispatch key of incoming requests; default: the AOR's user part.
+    std::string contactUser;
+    std::optional<Peer> outboundProxy; ///< every out-of-dialog request goes there
+    std::optional<Peer> registrar;     ///< where REGISTER goes; default: the outbound proxy
+};
+
+struct SipPhoneCounters
+{
+    uint64_t callsPlaced = 0;     ///< Call() accepted: INVITEs of new calls
+    uint64_t callsConnected = 0;  ///< calls established (either side)
+    uint64_t callsFailed = 0;     ///< caller side: calls that ended without being established
+    uint64_t callsOffered = 0;    ///< incoming INVITEs for a user
+    uint64_t callsRejected = 0;   ///< incoming INVITEs refused (busy, DND, SDP, bad request)
+    uint64_t callsUnanswered = 0; ///< incoming INVITEs that expired ringing (the 408 fail-safe)
+    uint64_t retries = 0;         ///< INVITEs sent again on a profile action (411, 413)
+    uint64_t registrations = 0;   ///< successful REGISTERs
+    uint64_t registrationFailures = 0;
+};
+
+class SipPhone
+    : public ns3::Application
+    , private UaListener
+{
+  public:
+    static ns3::TypeId GetTypeId();
+    SipPhone();
+    ~SipPhone() override;
+
+    /**
+     * Adds a user; allowed before and after the application starts. With RegisterOnStart the
+     * user registers when the application starts (or at once when it already has).
+     * \return the user's index in this application
+     */
+    uint32_t AddUser(const PhoneUser& user);
+
+    uint32_t GetUserCount() const { return static_cast<uint32_t>(m_users.size()); }
+
+    /// The user's UA (for finer control and inspection); nullptr before the application has
+    /// a node and a profile.
+    UserAgent* GetUserAgent(uint32_t user) const;
+
+    /**
+     * The user dials targetUri: an INVITE with an SDP offer of the profile's codecs. The
+     * answering user model of the callee and the holding time of this phone decide the rest.
+     * \return false when the user is already in a call or the call cannot be placed
+     */
+    bool Call(uint32_t user, const std::string& targetUri);
+
+    /// The user hangs up (BYE, CANCEL or decline, as the call's state asks).
+    bool Hangup(uint32_t user);
+
+    /// Do-not-disturb for one user: incoming calls get the profile's USER_BUSY response.
+    void SetDoNotDisturb(uint32_t user, bool on);
+
+    /// Whether the user has a call (any state).
+    bool IsInCall(uint32_t user) const;
+
+    /// Starts registration (with refresh) of a user now.
+    bool Register(uint32_t user);
+
+    const profile::DeviceProfile& GetProfile() const;
+
+    const SipPhoneCounters& GetCounters() const { return m_counters; }
+
+    /**
+     * Fixes the random streams: user i of this application uses streams stream + 3 i to
+     * stream + 3 i + 2 (answer draw, answer delay, holding time). Call after adding users.
+     * \return the number of streams used
+     */
+    int64_t AssignStreams(int64_t stream);
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    struct User
+    {
+        PhoneUser config;
+        UserAgent* ua = nullptr;
+        CallHandle call;
+        bool caller = false;
+        bool dnd = false;
+        uint8_t retries = 0;
+        std::string answerSdp; ///< callee: the SDP answer for the 200
+        ns3::EventId answerEvent;
+        ns3::EventId hangupEvent;
+        int64_t stream = -1;
+        ns3::Ptr<ns3::UniformRandomVariable> answerDraw;
+        ns3::Ptr<ns3::RandomVariableStream> answerDelay;
+        ns3::Ptr<ns3::RandomVariableStream> holdingTime;
+    };
+
+    void StartApplication() override;
+    void StopApplication() override;
+
+    void EnsureReady();
+    void CreateUa(uint32_t index);
+    void EnsureVariables(User& user);
+    sdp::SdpParams SdpParams(uint32_t index) const;
+    std::string SdpOffer(uint32_t index) const;
+    User* FindUser(UserAgent& ua, uint32_t* index = nullptr);
+    void Fire(const User& user, DeviceEventKind kind, uint16_t status = 0,
+              profile::Tone tone = profile::TONE_UNSPECIFIED,
+              profile::ReceiptAction action = profile::RECEIPT_ACTION_UNSPECIFIED,
+              const std::string& text = {});
+    /// The user experiences the profile's receipt for a final status of their call.
+    void ApplyReceipt(const User& user, const profile::Receipt& receipt, uint16_t status,
+                      std::string_view reason);
+    void EndCall(User& user);
+    void AnswerNow(uint32_t index, uint32_t call);
+    void HangupNow(uint32_t index, uint32_t call);
+
+    // UaListener
+    void OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite) override;
+    void OnCallProgress(UserAgent& ua, CallHandle call, uint16_t code) override;
+    void OnCallAnswered(UserAgent& ua, CallHandle call) override;
+    void OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status,
+                      std::string_view reason) override;
+    void OnCallEnded(UserAgent& ua, CallHandle call, bool byRemote) override;
+    void OnRegistered(UserAgent& ua, uint32_t expires) override;
+    void OnRegistrationFailed(UserAgent& ua, uint16_t status) override;
+    std::optional<Duration> OnInviteRejected(UserAgent& ua, CallHandle call,
+                                             const Message& response) override;
+
+    // Attributes
+    std::string m_profileName;
+    double m_answerProbability = 1.0;
+    ns3::Ptr<ns3::RandomVariableStream> m_answerDelay;
+    ns3::Ptr<ns3::RandomVariableStream> m_holdingTime;
+    bool m_dndAll = false;
+    bool m_registerOnStart = false;
+    uint32_t m_registerExpires = 3600;
+    ns3::Time m_inviteExpires;
+    uint32_t m_maxRetries = 1;
+    uint16_t m_rtpPortBase = 16384;
+
+    std::shared_ptr<const profile::DeviceProfile> m_profile;
+    ns3::Ptr<SipEndpoint> m_endpoint;
+    std::vector<User> m_users;
+    std::unordered_map<UserAgent*, uint32_t> m_byUa;
+    bool m_started = false;
+    SipPhoneCounters m_counters;
+    ns3::TracedCallback<const DeviceEvent&> m_deviceEvent;
+};
+
+} // namespace sipsim
+
+#endif // SIPSIM_SIP_PHONE_H
