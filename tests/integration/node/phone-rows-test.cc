@@ -180,6 +180,9 @@ TEST_P(PhoneRowTest, BehavesAsTheRowSays)
     const profile::Receipt receipt = profile::ReceiptFor(*p, c.code);
     const bool retry = IsRetry(receipt.action());
     const bool expiresRow = row->generate() == profile::INVITE_EXPIRED;
+    // The 401 rows speak of registration: REGISTER goes to a registrar that challenges.
+    const bool registrationRow = c.code == 401;
+    registrarPort = 5070;
 
     Build(c.profile, [&](SipPhoneHelper& helper) {
         helper.SetAttribute("HoldingTime",
@@ -212,6 +215,13 @@ TEST_P(PhoneRowTest, BehavesAsTheRowSays)
     if (retry)
     {
         Simulator::Schedule(Seconds(30), [this]() { phone->Call(0, "sip:bob@10.1.1.2"); });
+    }
+
+    std::unique_ptr<RawRegistrar> registrar;
+    if (registrationRow)
+    {
+        registrar = std::make_unique<RawRegistrar>(line->nodes.Get(1), 5070);
+        Simulator::Schedule(Seconds(60), [this]() { phone->Register(0); });
     }
 
     // --- generated --------------------------------------------------------------------------
@@ -342,6 +352,25 @@ TEST_P(PhoneRowTest, BehavesAsTheRowSays)
         const auto otherwise = ExpectedReceiptEvents(receipt.otherwise(), c.code);
         second.insert(second.end(), otherwise.begin(), otherwise.end());
         EXPECT_EQ(CallEvents(Seconds(30)), second) << "otherwise of row " << c.code;
+    }
+
+    if (registrationRow)
+    {
+        // "If a 401 Unauthorized response is received during registration, the phone ...
+        // sends a new request that contains the user's authentication information."
+        ASSERT_EQ(registrar->registers.size(), 2u);
+        EXPECT_FALSE(registrar->registers[0].HasHeader(HeaderId::Authorization));
+        ASSERT_TRUE(registrar->registers[1].HasHeader(HeaderId::Authorization));
+        EXPECT_NE(registrar->registers[1]
+                      .FindHeader(HeaderId::Authorization)
+                      ->find("nonce=\"reg-nonce\""),
+                  std::string::npos);
+        EXPECT_EQ(registrar->registers[1].GetCallId(), registrar->registers[0].GetCallId());
+        EXPECT_EQ(registrar->registers[1].GetCSeq()->number,
+                  registrar->registers[0].GetCSeq()->number + 1);
+        const auto* registered = events.Find(DeviceEventKind::Registered);
+        ASSERT_NE(registered, nullptr);
+        EXPECT_GT(registered->at, Seconds(60));
     }
 
     // --- check generated --------------------------------------------------------------------

@@ -6,11 +6,13 @@
 #define SIPSIM_TEST_PHONE_TEST_SUPPORT_H
 
 #include "integration/transport/transport-test-support.h"
+#include "message/sip-parser.h"
 #include "node/device-event.h"
 #include "node/sip-endpoint.h"
 #include "node/sip-phone-helper.h"
 #include "node/sip-phone.h"
 #include "ua/ua-host.h"
+#include "ua/ua-messages.h"
 #include "ua/user-agent.h"
 
 #include <functional>
@@ -136,6 +138,59 @@ class FarEnd : public UaListener
 };
 
 /**
+ * A registrar on a raw UDP socket: a REGISTER without Authorization gets 401 with a digest
+ * challenge, one with credentials gets 200 with the Contact and its expiry (RFC 3261 10.3).
+ */
+class RawRegistrar
+{
+  public:
+    RawRegistrar(ns3::Ptr<ns3::Node> node, uint16_t port)
+    {
+        m_socket = ns3::Socket::CreateSocket(node, ns3::UdpSocketFactory::GetTypeId());
+        m_socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), port));
+        m_socket->SetRecvCallback(ns3::MakeCallback(&RawRegistrar::OnRead, this));
+    }
+
+    std::vector<Message> registers; ///< every REGISTER received
+
+  private:
+    void OnRead(ns3::Ptr<ns3::Socket> socket)
+    {
+        ns3::Address from;
+        while (ns3::Ptr<ns3::Packet> p = socket->RecvFrom(from))
+        {
+            ParseResult parsed = Parse(PacketText(p));
+            if (!parsed.Ok() || parsed.GetMessage().GetMethodName() != "REGISTER")
+            {
+                continue;
+            }
+            const Message& request = parsed.GetMessage();
+            registers.push_back(request);
+            Message response;
+            if (!request.HasHeader(HeaderId::Authorization))
+            {
+                response = BuildResponse(request, 401, {}, "reg1");
+                response.AddHeader(HeaderId::WwwAuthenticate,
+                                   "Digest realm=\"far.example\", nonce=\"reg-nonce\", "
+                                   "algorithm=MD5, qop=\"auth\"");
+            }
+            else
+            {
+                response = BuildResponse(request, 200, {}, "reg1");
+                if (const auto contact = request.FindHeader(HeaderId::Contact))
+                {
+                    response.AddHeader(HeaderId::Contact, std::string(*contact));
+                }
+                response.AddHeader(HeaderId::Expires, "3600");
+            }
+            socket->SendTo(MakePacket(response.Serialize()), 0, from);
+        }
+    }
+
+    ns3::Ptr<ns3::Socket> m_socket;
+};
+
+/**
  * phone node (10.1.1.1, a SipPhone with user alice) - far node (10.1.1.2, a UaHost with user
  * bob and the FarEnd script), 100 Mb/s and 5 ms.
  */
@@ -163,7 +218,7 @@ class PhonePairTest : public TransportTest
         alice.aor = "sip:alice@10.1.1.1";
         alice.password = "alice-secret";
         alice.outboundProxy = PeerOf(line->Last());
-        alice.registrar = PeerOf(line->Last());
+        alice.registrar = PeerOf(line->Last(), registrarPort);
         phone->AddUser(alice);
         farHost = &SipEndpoint::Get(line->nodes.Get(1))->GetHost();
         UaConfig bob;
@@ -193,6 +248,7 @@ class PhonePairTest : public TransportTest
             .size();
     }
 
+    uint16_t registrarPort = 5060; ///< where alice's REGISTERs go on the far node
     std::unique_ptr<Line> line;
     ns3::Ptr<SipStack> phoneStack;
     ns3::Ptr<SipStack> farStack;
