@@ -116,6 +116,11 @@ SipPhone::GetTypeId()
                             ns3::TimeValue(ns3::Seconds(0)),
                             ns3::MakeTimeAccessor(&SipPhone::m_inviteExpires),
                             ns3::MakeTimeChecker())
+              .AddAttribute("CancelAfter",
+                            "A caller whose call is not answered this long after dialling hangs "
+                            "up: CANCEL (RFC 3261 9.1). 0: the caller waits for a final response.",
+                            ns3::TimeValue(ns3::Seconds(0)),
+                            ns3::MakeTimeAccessor(&SipPhone::m_cancelAfter), ns3::MakeTimeChecker())
               .AddAttribute("MaxRetries",
                             "How many times one call's INVITE is sent again on a profile "
                             "action (411 resend with Content-Length, 413 Retry-After).",
@@ -349,6 +354,12 @@ SipPhone::Call(uint32_t index, const std::string& targetUri)
     ++m_counters.callsPlaced;
     Fire(user, DeviceEventKind::CallPlaced, 0, profile::TONE_UNSPECIFIED,
          profile::RECEIPT_ACTION_UNSPECIFIED, targetUri);
+    if (m_cancelAfter.IsStrictlyPositive())
+    {
+        // Until the answer, hangupEvent is the caller giving up (CANCEL).
+        user.hangupEvent = ns3::Simulator::Schedule(m_cancelAfter, &SipPhone::HangupNow, this,
+                                                    index, call.value);
+    }
     return true;
 }
 
@@ -574,6 +585,7 @@ SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
     Fire(*user, DeviceEventKind::Answered);
     if (user->caller)
     {
+        ns3::Simulator::Cancel(user->hangupEvent); // the CancelAfter timer
         EnsureVariables(*user);
         const double holding = std::max(0.0, user->holdingTime->GetValue());
         user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,

@@ -173,6 +173,7 @@ class SipPhone
     bool m_registerOnStart = false;
     uint32_t m_registerExpires = 3600;
     ns3::Time m_inviteExpires;
+    ns3::Time m_cancelAfter;
     uint32_t m_maxRetries = 1;
     uint16_t m_rtpPortBase = 16384;
 
