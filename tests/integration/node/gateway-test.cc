@@ -3,10 +3,9 @@
  * caller 10.1.1.1 - gateway 10.1.1.2 over a 100 Mb/s, 5 ms point-to-point link. The caller
  * node's UAs are ordinary UserAgents on its SipEndpoint host.
  *
- * Every generated row of profiles/cpe-sip-gateway.textproto is exercised (404, 408, 415, 486,
- * 503, no 400 for a malformed request), and every receipt row whose action is
- * ACK_AND_DISCONNECT or NOTIFY is driven by a PSTN-originated call to a scripted UA that
- * answers the INVITE with the row's code (the rows are read from the profile at run time).
+ * The gateway's behaviour (PSTN answer, busy, no answer, full, trunks, PSTN-originated calls),
+ * then one test per row of profiles/cpe-sip-gateway.textproto's vendor table (the rows are
+ * read from the profile at run time): what the gateway generates and what it does on receipt.
  * Times are exact: Constant random variables make the gateway's PSTN side deterministic.
  */
 #include "integration/transport/transport-test-support.h"
@@ -16,6 +15,7 @@
 #include "profile/device-profile.h"
 #include "ua/user-agent.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <memory>
 #include <set>
@@ -63,30 +63,6 @@ LoadOrDie(const std::string& path)
         ADD_FAILURE() << error;
     }
     return p;
-}
-
-/**
- * The codes of a profile's vendor-table rows whose receipt action is one of `actions`, in
- * table order; read from the profile file at run time (reusable by a cross-device row test).
- */
-std::vector<uint32_t>
-ReceiptRowCodes(const std::string& profilePath, const std::set<profile::ReceiptAction>& actions)
-{
-    std::vector<uint32_t> codes;
-    std::string error;
-    auto p = profile::LoadProfileByName(profilePath, &error);
-    if (!p)
-    {
-        return codes;
-    }
-    for (const profile::ResponseRow& row : p->rows())
-    {
-        if (actions.count(profile::ReceiptFor(*p, row.code()).action()) != 0)
-        {
-            codes.push_back(row.code());
-        }
-    }
-    return codes;
 }
 
 /// One UA event with its simulated time.
@@ -590,132 +566,244 @@ TEST_F(GatewayTest, PoissonPstnCallsReachTheTargets)
     EXPECT_GT(carolUser.invites.size(), 0u);
 }
 
-// --- the gateway as caller: the profile's receipt rows ---------------------------------------
+// --- one test per row of the gateway's vendor table --------------------------------------------
 
-/// A PSTN-originated call to a scripted UA that answers the INVITE with `code`.
-class GatewayReceiptRow
+/**
+ * A row of profiles/cpe-sip-gateway.textproto, tested as the row says, in one simulation:
+ * - on receipt (from 1 s): a PSTN subscriber dials bob on the caller node, whose UA answers
+ *   the INVITE with the row's code. For a retry row (401, 407) the challenge is Digest for bob
+ *   and Basic for carol (called at 20 s): the INVITE goes again with credentials in the
+ *   challenge's scheme and the call completes. For the others: the response is ACKed at once,
+ *   the INVITE is not retried, the trunk is freed, and the DeviceEvents carry the row's action
+ *   and tone (a reorder tone and a notification for 404 and 415).
+ * - generated (from 60 s): the row's condition is provoked from alice on the caller node (a
+ *   number outside NumberPrefix, an offer with no common codec, a PSTN line that never
+ *   answers) and the gateway must send the row's code; a row it never generates must not be
+ *   among its responses in the whole run, and for 400 a malformed request is dropped and
+ *   counted instead.
+ */
+class GatewayRowTest
     : public GatewayTest
     , public ::testing::WithParamInterface<uint32_t>
 {};
 
-TEST_P(GatewayReceiptRow, AckedTrunkFreedAndProfileReceiptApplied)
+TEST_P(GatewayRowTest, BehavesAsTheRowSays)
 {
     const uint32_t code = GetParam();
+    const uint16_t status = static_cast<uint16_t>(code);
     auto p = LoadOrDie(kGatewayProfile);
     ASSERT_TRUE(p);
+    const profile::ResponseRow* row = profile::FindRow(*p, code);
+    ASSERT_NE(row, nullptr);
+    ASSERT_TRUE(profile::IsTableRow(*p, code));
     const profile::Receipt receipt = profile::ReceiptFor(*p, code);
-    Build();
-    TestUser bobUser;
-    bobUser.rejectCode = static_cast<uint16_t>(code);
-    AddUser("sip:bob@10.1.1.1", &bobUser);
-    Simulator::Schedule(Seconds(1), [this]() { EXPECT_TRUE(gw->PlaceCall("sip:bob@10.1.1.1")); });
-    Run(Seconds(40));
+    const bool credentials = receipt.action() == profile::RETRY_WITH_CREDENTIALS;
 
-    const auto final = Gw(Direction::Rx, Response(static_cast<uint16_t>(code)));
-    ASSERT_EQ(final.size(), 1u);
-    const auto acks = Gw(Direction::Tx, Request("ACK"));
-    ASSERT_EQ(acks.size(), 1u);
-    EXPECT_EQ(acks[0].at, final[0].at); // the transaction layer ACKs at once
-    EXPECT_EQ(Gw(Direction::Tx, Request("INVITE")).size(), 1u); // never retried
-    ASSERT_EQ(busy.size(), 2u);
-    EXPECT_EQ(busy[1], std::make_pair(final[0].at, 0u));
-
-    const auto cleared = Events(DeviceEventKind::Cleared);
-    ASSERT_EQ(cleared.size(), 1u);
-    EXPECT_EQ(cleared[0].status, code);
-    EXPECT_EQ(cleared[0].action, receipt.action());
-    EXPECT_EQ(cleared[0].tone, receipt.tone());
-    const auto tones = Events(DeviceEventKind::Tone);
-    if (receipt.tone() != profile::TONE_UNSPECIFIED)
-    {
-        ASSERT_EQ(tones.size(), 1u);
-        EXPECT_EQ(tones[0].tone, receipt.tone());
-        EXPECT_EQ(tones[0].status, code);
-    }
-    else
-    {
-        EXPECT_TRUE(tones.empty());
-    }
-    if (code == 404 || code == 415)
-    {
-        EXPECT_EQ(receipt.action(), profile::NOTIFY);
-        EXPECT_EQ(receipt.tone(), profile::REORDER);
-        EXPECT_EQ(Events(DeviceEventKind::Notification).size(), 1u);
-    }
-    EXPECT_EQ(gw->GetCounters().pstnCallsFailed, 1u);
-}
-
-INSTANTIATE_TEST_SUITE_P(CpeSipGatewayRows, GatewayReceiptRow,
-                         ::testing::ValuesIn(ReceiptRowCodes(
-                             kGatewayProfile, {profile::ACK_AND_DISCONNECT, profile::NOTIFY})),
-                         [](const ::testing::TestParamInfo<uint32_t>& row) {
-                             return "Code" + std::to_string(row.param);
-                         });
-
-TEST(GatewayProfileRows, ReceiptRowsAreTheSeedTables)
-{
-    EXPECT_EQ(ReceiptRowCodes(kGatewayProfile, {profile::ACK_AND_DISCONNECT, profile::NOTIFY}),
-              (std::vector<uint32_t>{400, 402, 403, 404, 405, 406, 408, 409, 410, 411, 413, 415}));
-}
-
-/// 401/407 with a Digest or a Basic challenge: the INVITE is sent again with credentials.
-struct AuthCase
-{
-    uint16_t code;
-    bool basic;
-};
-
-class GatewayAuth
-    : public GatewayTest
-    , public ::testing::WithParamInterface<AuthCase>
-{};
-
-TEST_P(GatewayAuth, InviteResentWithCredentials)
-{
-    const AuthCase c = GetParam();
+    gatewayHelper.SetAttribute("NumberPrefix", ns3::StringValue("555"));
     gatewayHelper.SetAttribute("Password", ns3::StringValue("secret"));
     gatewayHelper.SetAttribute("HoldingTime",
                                ns3::StringValue("ns3::ConstantRandomVariable[Constant=5]"));
+    if (row->generate() == profile::NO_ANSWER_TIMEOUT)
+    {
+        gatewayHelper.SetAttribute("PstnAnswerProbability", ns3::DoubleValue(0.0));
+    }
     Build();
+
+    // --- on receipt ---------------------------------------------------------------------------
     TestUser bobUser;
-    bobUser.rejectCode = c.code;
-    const std::string header = c.code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
-    bobUser.rejectHeaders
-        = {{header, c.basic ? "Basic realm=\"example.com\""
-                            : "Digest realm=\"example.com\", nonce=\"abc123\", algorithm=MD5, "
-                              "qop=\"auth\""}};
+    TestUser carolUser;
+    bobUser.rejectCode = status;
+    carolUser.rejectCode = status;
+    if (credentials)
+    {
+        const std::string header = code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
+        bobUser.rejectHeaders
+            = {{header,
+                "Digest realm=\"example.com\", nonce=\"abc123\", algorithm=MD5, qop=\"auth\""}};
+        carolUser.rejectHeaders = {{header, "Basic realm=\"example.com\""}};
+        AddUser("sip:carol@10.1.1.1", &carolUser);
+        Simulator::Schedule(Seconds(20),
+                            [this]() { EXPECT_TRUE(gw->PlaceCall("sip:carol@10.1.1.1")); });
+    }
     AddUser("sip:bob@10.1.1.1", &bobUser);
     Simulator::Schedule(Seconds(1), [this]() { EXPECT_TRUE(gw->PlaceCall("sip:bob@10.1.1.1")); });
-    Run(Seconds(40));
 
-    const auto invites = Gw(Direction::Tx, Request("INVITE"));
-    ASSERT_EQ(invites.size(), 2u);
-    const std::string credHeader = c.code == 401 ? "Authorization" : "Proxy-Authorization";
-    EXPECT_FALSE(invites[0].message.FindHeader(credHeader).has_value());
-    const std::string creds(invites[1].message.FindHeader(credHeader).value_or(""));
-    if (c.basic)
+    // --- generated ----------------------------------------------------------------------------
+    RawUdp raw(line->nodes.Get(0), 5070);
+    switch (row->generate())
     {
-        // base64("gw:secret")
-        EXPECT_EQ(creds, "Basic Z3c6c2VjcmV0");
+        case profile::NEVER:
+            if (code == 400)
+            {
+                // The table says the device never sends 400: a request that does not parse (a
+                // CSeq without a number) is dropped and counted, not answered.
+                raw.SendAt(Seconds(60),
+                           "INVITE sip:5551234@10.1.1.2 SIP/2.0\r\n"
+                           "Via: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bKbad;rport\r\n"
+                           "Max-Forwards: 70\r\nTo: <sip:5551234@10.1.1.2>\r\n"
+                           "From: <sip:eve@10.1.1.1>;tag=e\r\nCall-ID: bad@10.1.1.1\r\n"
+                           "CSeq: x INVITE\r\nContent-Length: 0\r\n\r\n",
+                           line->Last());
+            }
+            break;
+        case profile::UNKNOWN_CALLEE:
+            CallAt(alice, Seconds(60), "sip:6661234@10.1.1.2"); // outside NumberPrefix
+            break;
+        case profile::SDP_MISMATCH:
+            CallAt(alice, Seconds(60), "sip:5551234@10.1.1.2", G722Offer());
+            break;
+        case profile::NO_ANSWER_TIMEOUT:
+            CallAt(alice, Seconds(60), "sip:5551234@10.1.1.2");
+            break;
+        default:
+            FAIL() << "row " << code << ": no test provokes "
+                   << profile::ConditionText(row->generate());
+    }
+    Run(Seconds(200));
+
+    // --- check on receipt ---------------------------------------------------------------------
+    const auto finals = Gw(Direction::Rx, [status](const TracedMessage& m) {
+        return m.IsResponse(status) && m.message.GetCSeq()->method == "INVITE";
+    });
+    if (credentials)
+    {
+        // Digest for bob, Basic for carol ("issues a new request according to the scheme
+        // received"), each answered once and then completed.
+        ASSERT_EQ(finals.size(), 2u);
+        const std::string credHeader = code == 401 ? "Authorization" : "Proxy-Authorization";
+        ASSERT_EQ(bobUser.invites.size(), 2u);
+        ASSERT_EQ(carolUser.invites.size(), 2u);
+        EXPECT_FALSE(bobUser.invites[0].FindHeader(credHeader).has_value());
+        const std::string digest(bobUser.invites[1].FindHeader(credHeader).value_or(""));
+        EXPECT_EQ(digest.rfind("Digest ", 0), 0u) << digest;
+        EXPECT_NE(digest.find("username=\"gw\""), std::string::npos) << digest;
+        EXPECT_EQ(carolUser.invites[1].FindHeader(credHeader).value_or(""),
+                  "Basic Z3c6c2VjcmV0"); // base64("gw:secret")
+        EXPECT_EQ(bobUser.invites[1].GetCSeq()->number, bobUser.invites[0].GetCSeq()->number + 1);
+        EXPECT_EQ(gw->GetCounters().pstnCallsAnswered, 2u);
     }
     else
     {
-        EXPECT_EQ(creds.rfind("Digest ", 0), 0u) << creds;
-        EXPECT_NE(creds.find("username=\"gw\""), std::string::npos) << creds;
+        ASSERT_EQ(finals.size(), 1u);
+        const auto acks = Gw(Direction::Tx, [](const TracedMessage& m) {
+            return m.IsRequest("ACK") && m.message.GetCSeq()->method == "ACK";
+        });
+        ASSERT_GE(acks.size(), 1u);
+        EXPECT_EQ(acks[0].at, finals[0].at);   // "responds with an ACK": at once
+        EXPECT_EQ(bobUser.invites.size(), 1u); // never retried
+        ASSERT_GE(busy.size(), 2u);
+        EXPECT_EQ(busy[1], std::make_pair(finals[0].at, 0u)); // "and disconnects the call"
+        // The PSTN call's events: Cleared with the row's action and tone, then the tone and
+        // notification the row asks for.
+        std::vector<DeviceEvent> call;
+        for (const DeviceEvent& e : deviceEvents)
+        {
+            if (e.call == deviceEvents.front().call)
+            {
+                call.push_back(e);
+            }
+        }
+        const auto count = [&call](DeviceEventKind kind) {
+            return std::count_if(call.begin(), call.end(),
+                                 [kind](const DeviceEvent& e) { return e.kind == kind; });
+        };
+        ASSERT_EQ(count(DeviceEventKind::Cleared), 1);
+        const auto cleared = *std::find_if(call.begin(), call.end(), [](const DeviceEvent& e) {
+            return e.kind == DeviceEventKind::Cleared;
+        });
+        EXPECT_EQ(cleared.status, code);
+        EXPECT_EQ(cleared.action, receipt.action());
+        EXPECT_EQ(cleared.tone, receipt.tone());
+        EXPECT_EQ(count(DeviceEventKind::Tone),
+                  receipt.tone() != profile::TONE_UNSPECIFIED ? 1 : 0);
+        EXPECT_EQ(count(DeviceEventKind::Notification),
+                  receipt.action() == profile::NOTIFY || receipt.notify_user() ? 1 : 0);
+        if (code == 404 || code == 415)
+        {
+            // "notifies the User with a Reorder Tone"
+            EXPECT_EQ(receipt.tone(), profile::REORDER);
+        }
+        else
+        {
+            EXPECT_EQ(receipt.action(), profile::ACK_AND_DISCONNECT);
+        }
     }
-    EXPECT_EQ(Gw(Direction::Tx, Request("ACK")).size(), 2u); // the 4xx's and the 2xx's
-    EXPECT_EQ(gw->GetCounters().pstnCallsAnswered, 1u);
-    EXPECT_EQ(gw->GetBusyTrunks(), 0u);
-    EXPECT_TRUE(Events(DeviceEventKind::Cleared).size() == 1u);
+
+    // --- check generated ----------------------------------------------------------------------
+    const auto sent = Gw(Direction::Tx, Response(status));
+    switch (row->generate())
+    {
+        case profile::NEVER:
+            EXPECT_TRUE(sent.empty()) << "the gateway never sends " << code;
+            if (code == 400)
+            {
+                EXPECT_TRUE(raw.received.empty());
+                EXPECT_EQ(gwStack->GetCounters().parseErrorsDropped, 1u);
+                EXPECT_EQ(gwStack->GetCounters().parseErrorsAnswered, 0u);
+            }
+            break;
+        case profile::UNKNOWN_CALLEE:
+            ASSERT_EQ(sent.size(), 1u);
+            EXPECT_EQ(sent[0].at, Gw(Direction::Rx, Request("INVITE")).at(0).at);
+            EXPECT_EQ(gw->GetCounters().unknownNumber, 1u);
+            break;
+        case profile::SDP_MISMATCH:
+            ASSERT_EQ(sent.size(), 1u);
+            EXPECT_EQ(sent[0].message.FindHeader("Accept").value_or(""), "application/sdp");
+            EXPECT_EQ(gw->GetCounters().sdpMismatch, 1u);
+            break;
+        case profile::NO_ANSWER_TIMEOUT:
+        {
+            // The no-answer timer runs from the line alerting (PstnRingDelay 0.5 s).
+            const Time invite = Gw(Direction::Rx, Request("INVITE")).at(0).at;
+            ASSERT_EQ(sent.size(), 1u);
+            EXPECT_EQ(sent[0].at,
+                      invite + MilliSeconds(500) + Seconds(p->settings().no_answer_timeout_s()));
+            break;
+        }
+        default:
+            break;
+    }
 }
 
-INSTANTIATE_TEST_SUITE_P(Challenges, GatewayAuth,
-                         ::testing::Values(AuthCase{401, false}, AuthCase{401, true},
-                                           AuthCase{407, false}, AuthCase{407, true}),
-                         [](const ::testing::TestParamInfo<AuthCase>& c) {
-                             return std::to_string(c.param.code)
-                                    + (c.param.basic ? "Basic" : "Digest");
+std::vector<uint32_t>
+TableRows(const std::string& path)
+{
+    std::vector<uint32_t> codes;
+    std::string error;
+    if (auto p = profile::LoadProfileByName(path, &error))
+    {
+        for (const auto& row : p->rows())
+        {
+            codes.push_back(row.code());
+        }
+    }
+    return codes;
+}
+
+INSTANTIATE_TEST_SUITE_P(CpeSipGateway, GatewayRowTest,
+                         ::testing::ValuesIn(TableRows(kGatewayProfile)),
+                         [](const ::testing::TestParamInfo<uint32_t>& row) {
+                             return "row_" + std::to_string(row.param);
                          });
+
+/// As many row tests as the profile has rows (and the seed table: see tests/unit/profile).
+TEST(GatewayRowCount, OneTestPerProfileRow)
+{
+    const auto* unit = ::testing::UnitTest::GetInstance();
+    int registered = -1;
+    for (int i = 0; i < unit->total_test_suite_count(); ++i)
+    {
+        if (std::string(unit->GetTestSuite(i)->name()) == "CpeSipGateway/GatewayRowTest")
+        {
+            registered = unit->GetTestSuite(i)->total_test_count();
+        }
+    }
+    auto p = LoadOrDie(kGatewayProfile);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(registered, p->rows_size());
+    EXPECT_EQ(registered, 14);
+}
 
 } // namespace
 } // namespace sipsim::test
