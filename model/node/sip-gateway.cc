@@ -156,6 +156,14 @@ SipGateway::GetTypeId()
                             ns3::TimeValue(ns3::Seconds(0)),
                             ns3::MakeTimeAccessor(&SipGateway::m_noAnswerTimeout),
                             ns3::MakeTimeChecker(ns3::Seconds(0)))
+              .AddAttribute("PstnCallerPatience",
+                            "A PSTN subscriber whose call into SIP is not answered this long "
+                            "after dialling hangs up: the gateway CANCELs the INVITE (RFC 3261 "
+                            "9.1) and frees the trunk. 0: the subscriber waits for a final "
+                            "response.",
+                            ns3::TimeValue(ns3::Seconds(60)),
+                            ns3::MakeTimeAccessor(&SipGateway::m_pstnPatience),
+                            ns3::MakeTimeChecker(ns3::Seconds(0)))
               .AddAttribute("PstnCallRate",
                             "Poisson rate of PSTN-originated calls (calls per second) to "
                             "PstnTargets; 0: none.",
@@ -598,10 +606,30 @@ SipGateway::PlaceCall(const std::string& targetUri)
     ++m_counters.pstnCallsPlaced;
     TrunkCall trunk;
     trunk.fromPstn = true;
+    if (m_pstnPatience.IsStrictlyPositive())
+    {
+        // For a PSTN-originated call, noAnswer is the subscriber giving up.
+        trunk.noAnswer = ns3::Simulator::Schedule(m_pstnPatience, &SipGateway::OnPstnCallerGivesUp,
+                                                  this, call.value);
+    }
     SeizeTrunk(call.value, std::move(trunk));
     Fire(DeviceEventKind::CallPlaced, call.value, 0, profile::TONE_UNSPECIFIED,
          profile::RECEIPT_ACTION_UNSPECIFIED, targetUri);
     return true;
+}
+
+void
+SipGateway::OnPstnCallerGivesUp(uint32_t call)
+{
+    auto it = m_calls.find(call);
+    if (it == m_calls.end() || it->second.answered)
+    {
+        return;
+    }
+    ++m_counters.pstnCallsAbandoned;
+    // CANCEL now or once a provisional response arrives; the 487 ends the call and frees the
+    // trunk (OnCallFailed).
+    m_ua->Hangup(CallHandle{call});
 }
 
 void
@@ -652,6 +680,7 @@ SipGateway::OnCallAnswered(UserAgent& ua, CallHandle call)
         return; // SIP-originated: the answer was handled when the 200 was sent
     }
     it->second.answered = true;
+    ns3::Simulator::Cancel(it->second.noAnswer);
     ++m_counters.pstnCallsAnswered;
     Fire(DeviceEventKind::Answered, call.value, 200);
     it->second.hangup = ns3::Simulator::Schedule(ns3::Seconds(m_holdingTime->GetValue()),

@@ -46,11 +46,13 @@ struct SipGatewayCounters
     uint64_t sipCallsEndedBySip = 0;  ///< answered calls the SIP side hung up (BYE received)
     uint64_t sipCallsEndedByPstn = 0; ///< answered calls the PSTN party hung up (BYE sent)
     // --- calls from the PSTN into SIP ---
-    uint64_t pstnCallsPlaced = 0;     ///< INVITEs sent for PSTN subscribers
-    uint64_t pstnCallsBlocked = 0;    ///< PSTN calls that found every trunk busy
-    uint64_t pstnCallsAnswered = 0;   ///< 2xx received
-    uint64_t pstnCallsFailed = 0;     ///< final failure received (or timeout)
-    uint64_t pstnCallsEndedBySip = 0; ///< answered calls the SIP callee hung up
+    uint64_t pstnCallsPlaced = 0;   ///< INVITEs sent for PSTN subscribers
+    uint64_t pstnCallsBlocked = 0;  ///< PSTN calls that found every trunk busy
+    uint64_t pstnCallsAnswered = 0; ///< 2xx received
+    uint64_t pstnCallsFailed = 0;   ///< final failure received (or timeout)
+    uint64_t pstnCallsEndedBySip = 0;
+    uint64_t pstnCallsAbandoned = 0; ///< the PSTN subscriber gave up (PstnCallerPatience): CANCEL
+                                     ///< ///< answered calls the SIP callee hung up
 };
 
 /**
@@ -178,6 +180,7 @@ class SipGateway
     void OnPstnAnswer(uint32_t call);
     void OnNoAnswer(uint32_t call);
     void OnHoldingExpired(uint32_t call);
+    void OnPstnCallerGivesUp(uint32_t call);
     void ScheduleNextPstnArrival();
     void OnPstnArrival();
     /// Cancels the call's timers, forgets it and frees its trunk (nothing when unknown).
@@ -207,6 +210,7 @@ class SipGateway
     ns3::Ptr<ns3::RandomVariableStream> m_answerDelay;
     ns3::Ptr<ns3::RandomVariableStream> m_holdingTime;
     ns3::Time m_noAnswerTimeout;
+    ns3::Time m_pstnPatience;
     double m_pstnCallRate = 0.0;
     std::string m_pstnTargets;
 

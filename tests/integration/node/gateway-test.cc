@@ -566,6 +566,25 @@ TEST_F(GatewayTest, PoissonPstnCallsReachTheTargets)
     EXPECT_GT(carolUser.invites.size(), 0u);
 }
 
+TEST_F(GatewayTest, PstnCallerGivesUpAfterPatience)
+{
+    gatewayHelper.SetAttribute("PstnCallerPatience", ns3::TimeValue(Seconds(20)));
+    Build();
+    TestUser bobUser;
+    bobUser.answerDelay = Seconds(-1); // rings, never answers
+    AddUser("sip:bob@10.1.1.1", &bobUser);
+    Simulator::Schedule(Seconds(1), [this]() { EXPECT_TRUE(gw->PlaceCall("sip:bob@10.1.1.1")); });
+    Run(Seconds(60));
+    const auto cancels = Gw(Direction::Tx, Request("CANCEL"));
+    ASSERT_EQ(cancels.size(), 1u);
+    EXPECT_EQ(cancels[0].at, Seconds(21)); // exactly the patience after dialling
+    EXPECT_EQ(bobUser.Names(), (std::vector<std::string>{"offered", "failed 487"}));
+    EXPECT_EQ(gw->GetCounters().pstnCallsAbandoned, 1u);
+    EXPECT_EQ(gw->GetBusyTrunks(), 0u);
+    ASSERT_FALSE(busy.empty());
+    EXPECT_EQ(busy.back().second, 0u);
+}
+
 // --- one test per row of the gateway's vendor table --------------------------------------------
 
 /**
