@@ -650,9 +650,9 @@ SipPhone::OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status, std::str
     }
     if (!user->caller)
     {
-        // Callee: 487 when the caller cancelled (or, for a profile without the fail-safe row,
-        // the INVITE expired: RFC 3261 13.3.1); any other status is the fail-safe's own.
-        if (status != 487)
+        // Callee: the caller cancelled (487), or the INVITE expired ringing: the fail-safe
+        // (the profile's INVITE_EXPIRED code, or RFC 3261 13.3.1's 487 without one).
+        if (reason == kInviteExpiredReason)
         {
             ++m_counters.callsUnanswered;
             Fire(*user, DeviceEventKind::Rejected, status, profile::TONE_UNSPECIFIED,

@@ -568,8 +568,7 @@ InviteSession::OnExpired()
     }
     m_finalSent = true;
     m_ua.m_host.m_layer.SendResponse(m_inviteTxn, BuildUasResponse(m_invite, status, {}, false));
-    m_ua.EndSession(m_handle, UserAgent::EndEvent::Failed, false, status,
-                    DefaultReasonPhrase(status));
+    m_ua.EndSession(m_handle, UserAgent::EndEvent::Failed, false, status, kInviteExpiredReason);
 }
 
 bool

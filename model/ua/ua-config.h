@@ -19,6 +19,10 @@ namespace sipsim {
 
 class UserAgent;
 
+/// The reason OnCallFailed reports (callee side) when an incoming INVITE expired unanswered
+/// (RFC 3261 13.3.1), whatever status was sent: tells it from a CANCEL when both are 487.
+inline constexpr std::string_view kInviteExpiredReason = "INVITE expired";
+
 /**
  * One user agent's identity and servers.
  *
@@ -145,7 +149,8 @@ class UaListener
      * 22.3) come first; a challenge the core gives up on is offered here too. Not called for
      * the final response of a cancelled INVITE.
      *
-     * eturn nullopt (the default): the call fails with OnCallFailed(status, reason).
+     *
+eturn nullopt (the default): the call fails with OnCallFailed(status, reason).
      *         A duration d: the call stays alive, and d later (0: from a zero-delay timer,
      *         never from inside this call) the INVITE is sent again in a new transaction,
      *         with the same Call-ID, From tag, Request-URI, To, body and credentials, the
@@ -173,7 +178,8 @@ class UaListener
      * (after Cancel: 487), 408 when the INVITE timed out, 503 on a transport error (RFC 3261
      * 8.1.3.1). Callee side: 487 when the caller cancelled (RFC 3261 9.2); the status the
      * session sent (UaConfig::inviteExpiredStatus, 487 by default) when the INVITE expired
-     * unanswered (RFC 3261 13.3.1, see UaConfig::inviteExpires).
+     * unanswered (RFC 3261 13.3.1, see UaConfig::inviteExpires), with the reason
+     * kInviteExpiredReason.
      */
     virtual void OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status,
                               std::string_view reason)

@@ -362,7 +362,7 @@ TEST_F(ProfileHooksTest, ExpiresHeaderTakesPrecedenceAndProfileSends408)
               (Strings{"0.000 INVITE", "0.010 180 INVITE", "10.010 408 INVITE", "10.020 ACK"}))
         << net.Dump();
     EXPECT_EQ(*Invites()[0].FindHeader(HeaderId::Expires), "10");
-    EXPECT_EQ(daveEvents.events, (Strings{"0.010 offered", "10.010 failed 408 Request Timeout"}));
+    EXPECT_EQ(daveEvents.events, (Strings{"0.010 offered", "10.010 failed 408 INVITE expired"}));
     EXPECT_EQ(carolEvents.events,
               (Strings{"0.020 progress 180", "10.020 failed 408 Request Timeout"}));
     EXPECT_EQ(dave->GetCallCount(), 0u);
@@ -386,7 +386,7 @@ TEST_F(ProfileHooksTest, ExpiredOfferGets487ByDefault)
     EXPECT_EQ(Trace(net),
               (Strings{"0.000 INVITE", "0.210 100 INVITE", "10.010 487 INVITE", "10.020 ACK"}))
         << net.Dump();
-    EXPECT_EQ(bobEvents.events, (Strings{"0.010 offered", "10.010 failed 487 Request Terminated"}));
+    EXPECT_EQ(bobEvents.events, (Strings{"0.010 offered", "10.010 failed 487 INVITE expired"}));
     EXPECT_EQ(carolEvents.events, (Strings{"10.020 failed 487 Request Terminated"}));
 }
 
@@ -404,7 +404,7 @@ TEST_F(ProfileHooksTest, ConfigDefaultAppliesWithoutExpiresHeader)
     EXPECT_EQ(Trace(net),
               (Strings{"0.000 INVITE", "0.010 180 INVITE", "30.010 408 INVITE", "30.020 ACK"}))
         << net.Dump();
-    EXPECT_EQ(daveEvents.events, (Strings{"0.010 offered", "30.010 failed 408 Request Timeout"}));
+    EXPECT_EQ(daveEvents.events, (Strings{"0.010 offered", "30.010 failed 408 INVITE expired"}));
     EXPECT_EQ(hooks.events, (Strings{"0.020 progress 180", "30.020 rejected 408",
                                      "30.020 failed 408 Request Timeout"}));
 }
