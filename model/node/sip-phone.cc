@@ -190,7 +190,7 @@ SipPhone::AddUser(const PhoneUser& config)
 {
     const auto index = static_cast<uint32_t>(m_users.size());
     m_users.push_back(User{});
-    m_users.back().config = config;
+    m_users.back().pending = std::make_unique<PhoneUser>(config);
     if (GetNode())
     {
         CreateUa(index);
@@ -211,14 +211,16 @@ SipPhone::CreateUa(uint32_t index)
     {
         return;
     }
+    // The user's configuration moves into its UA (which keeps it): no second copy per user.
+    PhoneUser& pending = *user.pending;
     UaConfig config;
-    config.aor = user.config.aor;
-    config.password = user.config.password;
-    config.username = user.config.username;
-    config.displayName = user.config.displayName;
-    config.contactUser = user.config.contactUser;
-    config.outboundProxy = user.config.outboundProxy;
-    config.registrar = user.config.registrar;
+    config.aor = std::move(pending.aor);
+    config.password = std::move(pending.password);
+    config.username = std::move(pending.username);
+    config.displayName = std::move(pending.displayName);
+    config.contactUser = std::move(pending.contactUser);
+    config.outboundProxy = pending.outboundProxy;
+    config.registrar = pending.registrar;
     config.registerExpires = m_registerExpires;
     config.allowBasicAuth = profile::SupportsAuth(*m_profile, profile::BASIC);
     // The INVITE Expires fail-safe (RFC 3261 13.3.1 says 487; the profile may say 408).
@@ -228,9 +230,11 @@ SipPhone::CreateUa(uint32_t index)
     config.inviteExpires = std::chrono::nanoseconds(expires.GetNanoSeconds());
     const uint32_t expiredCode = profile::CodeFor(*m_profile, profile::INVITE_EXPIRED);
     config.inviteExpiredStatus = static_cast<uint16_t>(expiredCode != 0 ? expiredCode : 487);
+    const std::string aor = config.aor;
     user.ua = m_endpoint->GetHost().AddUserAgent(std::move(config), this);
+    user.pending.reset();
     NS_ABORT_MSG_IF(user.ua == nullptr, "SipPhone: cannot add user "
-                                            << user.config.aor
+                                            << aor
                                             << " (not a sip URI with a user part, or its "
                                                "Contact user is taken on this node)");
     m_byUa[user.ua] = index;
@@ -431,7 +435,7 @@ SipPhone::Fire(const User& user, DeviceEventKind kind, uint16_t status, profile:
     }
     DeviceEvent event;
     event.node = GetNode() ? GetNode()->GetId() : 0;
-    event.user = user.config.aor;
+    event.user = user.ua != nullptr ? user.ua->GetConfig().aor : user.pending->aor;
     event.call = user.call.value;
     event.kind = kind;
     event.status = status;

@@ -17,6 +17,7 @@
 #include "ua/ua-config.h"
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <ns3/application.h>
 #include <ns3/event-id.h>
@@ -117,7 +118,7 @@ class SipPhone
   private:
     struct User
     {
-        PhoneUser config;
+        std::unique_ptr<PhoneUser> pending; ///< until the UA exists (it then owns the config)
         UserAgent* ua = nullptr;
         CallHandle call;
         bool caller = false;
@@ -179,7 +180,7 @@ class SipPhone
 
     std::shared_ptr<const profile::DeviceProfile> m_profile;
     ns3::Ptr<SipEndpoint> m_endpoint;
-    std::vector<User> m_users;
+    std::deque<User> m_users; ///< grows in chunks: no doubling, stable addresses
     std::unordered_map<UserAgent*, uint32_t> m_byUa;
     bool m_started = false;
     SipPhoneCounters m_counters;
