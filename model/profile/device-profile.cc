@@ -499,7 +499,7 @@ ConditionText(GenerateCondition condition)
         case NEVER:
             return "never";
         case MALFORMED_REQUEST:
-            return "an erroneous (malformed) request";
+            return "a request is erroneous (it does not parse, or its SDP does not)";
         case UNKNOWN_CALLEE:
             return "the callee is unknown";
         case INVITE_EXPIRED:
