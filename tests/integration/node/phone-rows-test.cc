@@ -152,16 +152,7 @@ class PhoneRowTest
             {
                 continue;
             }
-            std::string s(DeviceEventKindName(e.event.kind));
-            if (e.event.tone != profile::TONE_UNSPECIFIED)
-            {
-                s += " " + std::string(profile::ToneText(e.event.tone));
-            }
-            if (e.event.status != 0)
-            {
-                s += " " + std::to_string(e.event.status);
-            }
-            out.push_back(s);
+            out.push_back(EventLog::Describe(e.event));
         }
         return out;
     }

@@ -42,26 +42,31 @@ struct EventLog
 
     void On(const DeviceEvent& event) { entries.push_back({ns3::Simulator::Now(), event}); }
 
-    /// "Kind[ tone][ status]" of one user's events, in order.
+    /// "Kind[ tone][ status]": "Tone busy 486", "Answered".
+    static std::string Describe(const DeviceEvent& event)
+    {
+        std::string s(DeviceEventKindName(event.kind));
+        if (event.tone != profile::TONE_UNSPECIFIED)
+        {
+            s += " " + std::string(profile::ToneText(event.tone));
+        }
+        if (event.status != 0)
+        {
+            s += " " + std::to_string(event.status);
+        }
+        return s;
+    }
+
+    /// Describe() of one user's events, in order.
     std::vector<std::string> Of(const std::string& user) const
     {
         std::vector<std::string> out;
         for (const auto& e : entries)
         {
-            if (e.event.user != user)
+            if (e.event.user == user)
             {
-                continue;
+                out.push_back(Describe(e.event));
             }
-            std::string s(DeviceEventKindName(e.event.kind));
-            if (e.event.tone != profile::TONE_UNSPECIFIED)
-            {
-                s += " " + std::string(profile::ToneText(e.event.tone));
-            }
-            if (e.event.status != 0)
-            {
-                s += " " + std::to_string(e.event.status);
-            }
-            out.push_back(s);
         }
         return out;
     }
