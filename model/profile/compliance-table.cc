@@ -48,6 +48,10 @@ DescribeReceipt(const Receipt& receipt)
     {
         text += ", the status is shown";
     }
+    if (receipt.forward_as() != 0)
+    {
+        text += " as " + std::to_string(receipt.forward_as());
+    }
     if (receipt.has_otherwise() && receipt.otherwise().action() != RECEIPT_ACTION_UNSPECIFIED)
     {
         text += "; otherwise ";

@@ -148,6 +148,11 @@ CheckReceipt(const Receipt& receipt, const std::string& where, uint32_t code,
     {
         errors->push_back(where + ": RESEND_WITH_CONTENT_LENGTH answers 411 only");
     }
+    if (action == FORWARD && receipt.forward_as() != 0
+        && (receipt.forward_as() < 100 || receipt.forward_as() > 699))
+    {
+        errors->push_back(where + ": forward_as is not a status code");
+    }
     if (IsRetry(action))
     {
         if (!receipt.has_otherwise() || receipt.otherwise().action() == RECEIPT_ACTION_UNSPECIFIED)
@@ -352,6 +357,20 @@ ValidateProfile(const DeviceProfile& profile)
     for (const auto& row : profile.beyond_table())
     {
         checkRow(row, "beyond_table");
+    }
+    if (profile.kind() != PROXY)
+    {
+        for (const auto* rows : {&profile.rows(), &profile.beyond_table()})
+        {
+            for (const auto& row : *rows)
+            {
+                if (row.on_receipt().action() == FORWARD)
+                {
+                    errors.push_back("row " + std::to_string(row.code())
+                                     + ": FORWARD is for PROXY profiles");
+                }
+            }
+        }
     }
     for (const auto& codec : profile.codecs())
     {

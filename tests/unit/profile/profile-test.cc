@@ -61,16 +61,22 @@ Shipped(const std::string& name)
     return p;
 }
 
-/// First words of the reason phrases of RFC 3261 21 and RFC 2616 10 (409, 411 and 414 as the
-/// vendor tables write them), to tell a table row from a figure in the text.
+/// First words of the reason phrases of RFC 3261 21 and RFC 2616 10 as the vendor tables write
+/// them (409, 411, 414; the SPS table's 487 "Busy here; request cancelled"), to tell a table
+/// row from a figure in the text.
 const std::map<uint32_t, std::string> kReasonWord = {
-    {200, "OK"},          {400, "Bad"},         {401, "Unauthorized"}, {402, "Payment"},
-    {403, "Forbidden"},   {404, "Not"},         {405, "Method"},       {406, "Not"},
-    {407, "Proxy"},       {408, "Request"},     {409, "Conflict"},     {410, "Gone"},
-    {411, "Length"},      {412, "Conditional"}, {413, "Request"},      {414, "Request"},
-    {415, "Unsupported"}, {416, "Unsupported"}, {420, "Bad"},          {480, "Temporarily"},
-    {486, "Busy"},        {487, "Request"},     {488, "Not"},          {500, "Server"},
-    {503, "Service"},     {603, "Decline"},
+    {100, "Trying"},       {180, "Ringing"},     {181, "Call"},        {182, "Queued"},
+    {183, "Session"},      {200, "OK"},          {300, "Multiple"},    {301, "Moved"},
+    {302, "Moved"},        {305, "Use"},         {380, "Alternative"}, {400, "Bad"},
+    {401, "Unauthorized"}, {402, "Payment"},     {403, "Forbidden"},   {404, "Not"},
+    {405, "Method"},       {406, "Not"},         {407, "Proxy"},       {408, "Request"},
+    {409, "Conflict"},     {410, "Gone"},        {411, "Length"},      {412, "Conditional"},
+    {413, "Request"},      {414, "Request"},     {415, "Unsupported"}, {416, "Unsupported"},
+    {420, "Bad"},          {480, "Temporarily"}, {481, "Call"},        {482, "Loop"},
+    {483, "Too"},          {484, "Address"},     {485, "Ambiguous"},   {486, "Busy"},
+    {487, "Busy"},         {488, "Not"},         {500, "Server"},      {501, "Not"},
+    {502, "Bad"},          {503, "Service"},     {504, "Gateway"},     {505, "Version"},
+    {600, "Busy"},         {603, "Decline"},     {604, "Does"},        {606, "Not"},
 };
 
 /**
@@ -122,7 +128,7 @@ RowCodes(const DeviceProfile& p)
 TEST(Profiles, EveryShippedProfileLoadsAndFollowsTheRules)
 {
     const auto names = ShippedProfiles();
-    ASSERT_GE(names.size(), 3u);
+    ASSERT_GE(names.size(), 4u);
     for (const auto& name : names)
     {
         const auto p = Shipped(name);
@@ -157,6 +163,7 @@ TEST(Profiles, CoverEveryRowOfTheSeedTables)
         {"seeds/002_0ad91115259b2419.txt", "cisco-sip-phone-earlier"},
         {"seeds/001_3e68e0f0424f4f2d.txt", "cisco-sip-phone"},
         {"seeds/003_74f1aca481036c54.txt", "cpe-sip-gateway"},
+        {"seeds/004_867d091cd5477f47.txt", "cisco-sps"},
     };
     const std::map<std::string, std::set<uint32_t>> expected = {
         {"seeds/000_ec980e1ac9fb3f05.txt", {400, 401, 402, 403, 404, 405, 406, 407}},
@@ -165,6 +172,10 @@ TEST(Profiles, CoverEveryRowOfTheSeedTables)
          {402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 413, 414, 415}},
         {"seeds/003_74f1aca481036c54.txt",
          {400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 413, 415}},
+        {"seeds/004_867d091cd5477f47.txt",
+         {100, 180, 181, 182, 183, 200, 300, 301, 302, 305, 380, 400, 401, 402, 403, 404,
+          405, 406, 407, 408, 409, 410, 411, 413, 414, 415, 420, 480, 481, 482, 483, 484,
+          485, 486, 487, 488, 500, 501, 502, 503, 504, 505, 600, 603, 604, 606}},
     };
     for (const auto& [file, profileName] : transcribedBy)
     {
@@ -253,6 +264,41 @@ TEST(Profiles, Lookups)
     EXPECT_EQ(ReasonFor(*phone, 408), "Request Timeout");
 }
 
+TEST(Profiles, ProxyRowsGenerateOrForward)
+{
+    const auto sps = Shipped("cisco-sps");
+    ASSERT_NE(sps, nullptr);
+    EXPECT_EQ(sps->kind(), PROXY);
+    EXPECT_EQ(sps->rows_size(), 46);
+    // "Generates and forwards" rows and the conditions the proxy model produces them on.
+    EXPECT_EQ(CodeFor(*sps, TRYING), 100u);
+    EXPECT_EQ(CodeFor(*sps, REDIRECT_ONE), 302u);
+    EXPECT_EQ(CodeFor(*sps, REDIRECT_SEVERAL), 300u);
+    EXPECT_EQ(CodeFor(*sps, LOOP_DETECTED), 482u);
+    EXPECT_EQ(CodeFor(*sps, TOO_MANY_HOPS), 483u);
+    EXPECT_EQ(CodeFor(*sps, PREAUTH_FAILED), 480u);
+    EXPECT_EQ(CodeFor(*sps, OVERLOAD), 503u);
+    // 380 and 487: "No" in the table, never generated; every row but 100 is forwarded, and the
+    // table's 503 is forwarded as it is (RFC 3261 16.7 would turn it into 500).
+    EXPECT_EQ(FindRow(*sps, 380)->supported(), "No");
+    EXPECT_EQ(FindRow(*sps, 380)->generate(), NEVER);
+    EXPECT_EQ(FindRow(*sps, 487)->generate(), NEVER);
+    EXPECT_EQ(ReceiptFor(*sps, 100).action(), NONE);
+    for (const auto& row : sps->rows())
+    {
+        if (row.code() != 100)
+        {
+            EXPECT_EQ(ReceiptFor(*sps, row.code()).action(), FORWARD) << row.code();
+        }
+    }
+    EXPECT_EQ(ReceiptFor(*sps, 503).forward_as(), 0u);
+    // Phones honour Retry-After on 503 (beyond their tables).
+    const auto phone = Shipped("cisco-sip-phone");
+    ASSERT_NE(phone, nullptr);
+    EXPECT_EQ(ReceiptFor(*phone, 503).action(), RETRY_AFTER);
+    EXPECT_FALSE(IsTableRow(*phone, 503));
+}
+
 TEST(Profiles, SyntaxErrorsNameFileLineAndColumn)
 {
     std::string error;
@@ -299,6 +345,8 @@ TEST(Profiles, RuleViolationsAreListed)
         {"rows { code: 403 generate: UNKNOWN_CALLEE received_only: true cite { source: \"s\" } }",
          "row 403: received_only but generated"},
         {"codecs: \"PCMU\"", "codec 'PCMU': expected NAME/RATE"},
+        {"rows { code: 486 generate: NEVER on_receipt { action: FORWARD } cite { source: \"s\" } }",
+         "row 486: FORWARD is for PROXY profiles"},
     };
     for (const auto& c : cases)
     {
