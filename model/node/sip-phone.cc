@@ -355,6 +355,7 @@ SipPhone::Call(uint32_t index, const std::string& targetUri)
     user.call = call;
     user.caller = true;
     user.retries = 0;
+    user.ringback = false;
     ++m_counters.callsPlaced;
     Fire(user, DeviceEventKind::CallPlaced, 0, profile::TONE_UNSPECIFIED,
          profile::RECEIPT_ACTION_UNSPECIFIED, targetUri);
@@ -452,6 +453,7 @@ SipPhone::EndCall(User& user)
     ns3::Simulator::Cancel(user.hangupEvent);
     user.call = CallHandle{};
     user.caller = false;
+    user.ringback = false;
     user.answerSdp.clear();
     user.retries = 0;
 }
@@ -570,8 +572,10 @@ SipPhone::OnCallProgress(UserAgent& ua, CallHandle call, uint16_t code)
     {
         return;
     }
-    if (code == 180 || code == 183)
+    // Ringback starts with the first 180/183; forked branches ringing too change nothing.
+    if ((code == 180 || code == 183) && !user->ringback)
     {
+        user->ringback = true;
         Fire(*user, DeviceEventKind::Tone, code, profile::RINGBACK);
     }
 }

@@ -123,6 +123,7 @@ class SipPhone
         CallHandle call;
         bool caller = false;
         bool dnd = false;
+        bool ringback = false; ///< caller: the ringback tone is playing
         uint8_t retries = 0;
         std::string answerSdp; ///< callee: the SDP answer for the 200
         ns3::EventId answerEvent;

@@ -209,6 +209,7 @@ SipStack::DoDispose()
 {
     NS_LOG_FUNCTION(this);
     m_running = false;
+    m_admission = nullptr;
     // The simulator may already be gone: only detach our callbacks from the sockets (closing
     // them would schedule events). The node's protocols release the sockets themselves.
     for (auto& entry : m_connections)
@@ -706,6 +707,21 @@ SipStack::HandleBytes(std::string_view bytes, Framing framing, const Peer& local
     trace.size = static_cast<uint32_t>(bytes.size());
     m_messageTrace(trace);
 
+    if (m_admission != nullptr)
+    {
+        m_admission->Admit(std::move(message), remote);
+        return;
+    }
+    Deliver(message, remote);
+}
+
+void
+SipStack::Deliver(Message& message, const Peer& remote)
+{
+    if (!m_layer)
+    {
+        return; // disposed
+    }
     if (message.IsRequest())
     {
         const HeaderId missing = message.MissingRequiredHeader();
@@ -799,8 +815,21 @@ SipStack::HandleMissingHeader(Message& request, HeaderId missing, const Peer& re
 }
 
 bool
+SipStack::SendStatelessResponse(Message& request, const Peer& remote, uint16_t code,
+                                std::string_view reason,
+                                const std::vector<std::pair<std::string, std::string>>& headers)
+{
+    if (!request.IsRequest() || request.GetMethod() == Method::Ack)
+    {
+        return false; // RFC 3261 17: an ACK is never answered
+    }
+    return SendStatelessAnswer(request, code, reason, remote, headers);
+}
+
+bool
 SipStack::SendStatelessAnswer(Message& request, uint16_t code, std::string_view reason,
-                              const Peer& source)
+                              const Peer& source,
+                              const std::vector<std::pair<std::string, std::string>>& headers)
 {
     StampReceivedVia(&request, source);
     const Via* top = request.GetTopVia();
@@ -810,19 +839,20 @@ SipStack::SendStatelessAnswer(Message& request, uint16_t code, std::string_view 
     // Values that do not parse are left out so that the answer itself parses: the client
     // matches it by the top Via branch and the CSeq (17.1.3). When the copies still make an
     // unparseable response (a bad Call-ID, ...), only the Vias and the CSeq are kept.
-    Message response = BuildStatelessAnswer(request, code, reason, true);
+    Message response = BuildStatelessAnswer(request, code, reason, true, headers);
     m_txBuffer.clear();
     response.SerializeTo(&m_txBuffer);
     if (!Parse(m_txBuffer, Framing::Datagram).Ok())
     {
-        response = BuildStatelessAnswer(request, code, reason, false);
+        response = BuildStatelessAnswer(request, code, reason, false, headers);
     }
     return Send(response, to, false);
 }
 
 Message
 SipStack::BuildStatelessAnswer(const Message& request, uint16_t code, std::string_view reason,
-                               bool full)
+                               bool full,
+                               const std::vector<std::pair<std::string, std::string>>& headers)
 {
     Message response = Message::MakeResponse(code, reason);
     for (const HeaderField& field : request.GetHeaders())
@@ -864,6 +894,13 @@ SipStack::BuildStatelessAnswer(const Message& request, uint16_t code, std::strin
     if (request.GetCSeq() != nullptr)
     {
         response.AddHeader(HeaderId::CSeq, *request.FindHeader(HeaderId::CSeq));
+    }
+    for (const auto& [name, value] : headers)
+    {
+        if (!name.empty())
+        {
+            response.AddHeader(std::string_view(name), value);
+        }
     }
     response.SetBody("", "");
     return response;

@@ -26,6 +26,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace sipsim {
 
@@ -75,6 +77,24 @@ struct SipStackCounters
 };
 
 /**
+ * Takes the parsed messages of a SipStack before its transaction layer sees them
+ * (SipStack::SetAdmission): a model of the server's processing capacity (ProcessingQueue in
+ * model/node) that delays, rejects or drops them.
+ */
+class MessageAdmission
+{
+  public:
+    virtual ~MessageAdmission() = default;
+
+    /**
+     * Takes a parsed message before the transaction layer sees it; call SipStack::Deliver
+     * later (or never: dropped). The stack has already counted it and fired its "Message"
+     * trace (receipt time); a request's top Via is not stamped yet (Deliver does it).
+     */
+    virtual void Admit(Message message, const Peer& remote) = 0;
+};
+
+/**
  * A SIP endpoint on a node: UDP and TCP transports (RFC 3261 18) over ns-3 sockets, and the
  * TransactionLayer above them, which this object owns and feeds.
  *
@@ -93,6 +113,12 @@ struct SipStackCounters
  * gets received/rport on its top Via (18.2.1); a response whose top Via sent-by is not this
  * stack's LocalAddress:Port is dropped (18.1.2). Nothing the network sends can crash the node:
  * every fault is counted and reported on the "ParseError" trace.
+ *
+ * Admission (SetAdmission): with a MessageAdmission set, every message that parsed is counted,
+ * traced ("Message", at receipt) and handed to it instead of being processed; what the
+ * admission hands back through Deliver then gets the checks above (missing headers, foreign
+ * Via, received/rport) and goes to the transaction layer. Bytes that do not parse are answered
+ * or dropped at once, never queued (a parse error costs no modelled processing time).
  *
  * TCP connections stay open until the peer closes them, an error ends them, or Stop (no idle
  * timeout). A connection refused by the peer (a RST answering the SYN) fails the transactions
@@ -155,6 +181,37 @@ class SipStack
     void SetTransactionUser(TransactionUser* user);
 
     TimerService& GetTimerService() { return m_timers; }
+
+    /**
+     * Routes every parsed message through admission before the transaction layer (see
+     * MessageAdmission). nullptr (the default): messages are delivered at once. The stack does
+     * not own the admission; whoever sets it clears it before it goes away.
+     */
+    void SetAdmission(MessageAdmission* admission) { m_admission = admission; }
+
+    MessageAdmission* GetAdmission() const { return m_admission; }
+
+    /**
+     * Processes a received message that parsed: a request missing a header of RFC 3261 8.1.1
+     * is answered 400 statelessly; a request's top Via gets received/rport (18.2.1, RFC 3581;
+     * exactly once: here); a response whose top Via is not this stack's is dropped (18.1.2);
+     * then the transaction layer gets it. Without admission the stack calls this itself on
+     * receipt; with one, the admission calls it (after its processing delay).
+     */
+    void Deliver(Message& message, const Peer& remote);
+
+    /**
+     * Answers a request without a transaction (RFC 3261 8.2.6.2): Via (all values), From, To
+     * (tagged when it had no tag), Call-ID and CSeq copied from the request, plus `headers`
+     * (name, value; e.g. {"Retry-After", "5"}), sent to where 18.2.2 says after stamping the
+     * request's top Via (18.2.1). For a request that was not Delivered (a request rejected by
+     * admission, e.g. 503 for overload, RFC 3261 21.5.4, RFC 6357). Never answer an ACK.
+     * \return false when the stack could not send it
+     */
+    bool SendStatelessResponse(Message& request, const Peer& remote, uint16_t code,
+                               std::string_view reason,
+                               const std::vector<std::pair<std::string, std::string>>& headers
+                               = {});
 
     /// Sets T1, T2 and T4 (also the attributes) and hands them to the transaction layer.
     void SetTimerConfig(const TimerConfig& config);
@@ -245,10 +302,13 @@ class SipStack
      * CSeq copied from request, to where 18.2.2 says after stamping its Via (18.2.1).
      */
     bool SendStatelessAnswer(Message& request, uint16_t code, std::string_view reason,
-                             const Peer& source);
-    /// The stateless answer: all five headers (full), or only the Vias and the CSeq.
+                             const Peer& source,
+                             const std::vector<std::pair<std::string, std::string>>& headers = {});
+    /// The stateless answer: all five headers (full), or only the Vias and the CSeq; then
+    /// the extra headers.
     Message BuildStatelessAnswer(const Message& request, uint16_t code, std::string_view reason,
-                                 bool full);
+                                 bool full,
+                                 const std::vector<std::pair<std::string, std::string>>& headers);
     void Notify(const Peer& remote, const ParseError& error, bool answered);
 
     // --- TCP sockets ---
@@ -288,6 +348,7 @@ class SipStack
     // The timers must outlive the layer, which cancels its timers when destroyed.
     Ns3TimerService m_timers;
     std::unique_ptr<TransactionLayer> m_layer;
+    MessageAdmission* m_admission = nullptr; ///< not owned; nullptr: deliver at once
 
     ns3::Ptr<ns3::Socket> m_udpSocket;
     ns3::Ptr<ns3::Socket> m_tcpListener;

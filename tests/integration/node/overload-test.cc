@@ -1,0 +1,888 @@
+/*
+ * Integration (tier 2): the server capacity model (sipsim::ProcessingQueue) on a two-node ns-3
+ * topology, client 10.1.1.1 - server 10.1.1.2 over a 100 Mb/s, 5 ms point-to-point link.
+ *
+ * The server's transaction user is a plain UaHost (the node's SipEndpoint) with callee
+ * UserAgents that ring and answer at once; the client node hosts caller UserAgents. The queue
+ * sits between the server's SipStack and its transaction layer (SipStack::SetAdmission).
+ * Some tests feed the queue directly (ProcessingQueue::Admit) on a stack whose transaction user
+ * is the transport tests' recording TestUser.
+ *
+ * The last tests sweep offered load over the UAS server (RFC 6357 overload shape); the sweep
+ * helpers (CallerPool, LoadPoint, PrintSweep) are meant to be reused for the proxy.
+ */
+#include "integration/transport/transport-test-support.h"
+#include "node/processing-queue.h"
+#include "node/sip-endpoint.h"
+#include "stats/confidence.h"
+#include "ua/ua-messages.h"
+#include "ua/user-agent.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <gtest/gtest.h>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sipsim::test {
+namespace {
+
+using ns3::MicroSeconds;
+using ns3::MilliSeconds;
+using ns3::Seconds;
+using ns3::Simulator;
+using ns3::Time;
+
+std::string
+ConstantRv(double seconds)
+{
+    return "ns3::ConstantRandomVariable[Constant=" + std::to_string(seconds) + "]";
+}
+
+/**
+ * Callees: ring and answer every offered call at once (or, when silent, do nothing). A call is
+ * complete when the callee saw its BYE (the server processed its INVITE and BYE): counted when
+ * that happens in [windowStart, windowEnd).
+ */
+class CalleePool : public UaListener
+{
+  public:
+    bool silent = false;
+    uint64_t offered = 0;
+    Time windowStart = Seconds(0);
+    Time windowEnd = Seconds(1e9);
+    uint64_t completed = 0; ///< BYEs from the caller received in the window
+
+    void OnCallOffered(UserAgent& ua, CallHandle call, const Message&) override
+    {
+        ++offered;
+        if (!silent)
+        {
+            ua.Ring(call);
+            ua.Answer(call);
+        }
+    }
+
+    void OnCallEnded(UserAgent&, CallHandle, bool byRemote) override
+    {
+        const Time now = Simulator::Now();
+        if (byRemote && now >= windowStart && now < windowEnd)
+        {
+            ++completed;
+        }
+    }
+};
+
+/**
+ * Caller UserAgents on one host placing calls to a list of target URIs: on demand (CallAt) or
+ * as a Poisson process (StartPoisson). A caller hangs up `holding` after the answer (never when
+ * negative) and never retries a rejected INVITE. Calls are counted by the time of their
+ * outcome when it falls in [windowStart, windowEnd).
+ */
+class CallerPool : public UaListener
+{
+  public:
+    std::vector<UserAgent*> agents;
+    std::vector<std::string> targets;
+    Time holding = Seconds(-1);
+    Time windowStart = Seconds(0);
+    Time windowEnd = Seconds(1e9);
+
+    uint64_t placed = 0;                 ///< calls placed in the window
+    uint64_t answered = 0;               ///< calls answered in the window (the goodput)
+    uint64_t ended = 0;                  ///< calls ended after the answer, in the window
+    std::map<uint16_t, uint64_t> failed; ///< failures in the window, by status (408 timeout)
+    std::vector<std::pair<Time, uint16_t>> failures; ///< every failure: time, status
+    std::vector<Time> answers;                       ///< every answer time
+
+    /// Adds `n` callers "sip:<prefix><i>@<host>" to the host.
+    void AddCallers(UaHost& host, uint32_t n, const std::string& prefix, const std::string& addr)
+    {
+        for (uint32_t i = 0; i < n; ++i)
+        {
+            UaConfig config;
+            config.aor = "sip:" + prefix + std::to_string(i) + "@" + addr;
+            UserAgent* ua = host.AddUserAgent(config, this);
+            EXPECT_NE(ua, nullptr);
+            agents.push_back(ua);
+        }
+    }
+
+    void CallAt(Time at, uint32_t caller, uint32_t target)
+    {
+        Simulator::Schedule(at, [this, caller, target]() { Place(caller, target); });
+    }
+
+    /// Poisson arrivals of `rate` calls per second in [start, stop), random caller and target.
+    void StartPoisson(double rate, Time start, Time stop, int64_t stream)
+    {
+        m_gap = ns3::CreateObject<ns3::ExponentialRandomVariable>();
+        m_gap->SetAttribute("Mean", ns3::DoubleValue(1.0 / rate));
+        m_gap->SetStream(stream);
+        m_pick = ns3::CreateObject<ns3::UniformRandomVariable>();
+        m_pick->SetStream(stream + 1);
+        m_stop = stop;
+        Simulator::Schedule(start + Seconds(m_gap->GetValue()), &CallerPool::Arrival, this);
+    }
+
+    void OnCallAnswered(UserAgent& ua, CallHandle call) override
+    {
+        answers.push_back(Simulator::Now());
+        if (InWindow())
+        {
+            ++answered;
+        }
+        if (holding >= Time(0))
+        {
+            Simulator::Schedule(holding, [&ua, call]() { ua.Hangup(call); });
+        }
+    }
+
+    void OnCallFailed(UserAgent&, CallHandle, uint16_t status, std::string_view) override
+    {
+        failures.emplace_back(Simulator::Now(), status);
+        if (InWindow())
+        {
+            ++failed[status];
+        }
+    }
+
+    void OnCallEnded(UserAgent&, CallHandle, bool) override
+    {
+        if (InWindow())
+        {
+            ++ended;
+        }
+    }
+
+    uint64_t Failed(uint16_t status) const
+    {
+        const auto it = failed.find(status);
+        return it == failed.end() ? 0 : it->second;
+    }
+
+  private:
+    bool InWindow() const
+    {
+        const Time now = Simulator::Now();
+        return now >= windowStart && now < windowEnd;
+    }
+
+    void Place(uint32_t caller, uint32_t target)
+    {
+        if (InWindow())
+        {
+            ++placed;
+        }
+        const CallHandle call = agents.at(caller)->MakeCall(targets.at(target));
+        EXPECT_TRUE(call.IsValid());
+    }
+
+    void Arrival()
+    {
+        const auto caller = static_cast<uint32_t>(
+            m_pick->GetInteger(0, static_cast<uint32_t>(agents.size()) - 1));
+        const auto target = static_cast<uint32_t>(
+            m_pick->GetInteger(0, static_cast<uint32_t>(targets.size()) - 1));
+        Place(caller, target);
+        const Time next = Seconds(m_gap->GetValue());
+        if (Simulator::Now() + next < m_stop)
+        {
+            Simulator::Schedule(next, &CallerPool::Arrival, this);
+        }
+    }
+
+    ns3::Ptr<ns3::ExponentialRandomVariable> m_gap;
+    ns3::Ptr<ns3::UniformRandomVariable> m_pick;
+    Time m_stop;
+};
+
+/// Records a TracedValue<uint32_t> with the times of its changes.
+struct ValueLog
+{
+    std::vector<std::pair<Time, uint32_t>> values;
+
+    void OnChange(uint32_t, uint32_t now) { values.emplace_back(Simulator::Now(), now); }
+};
+
+/// client 10.1.1.1 - server 10.1.1.2 (100 Mb/s, 5 ms); the queue is `queue`, set up first.
+class OverloadTest : public TransportTest
+{
+  protected:
+    void SetUp() override
+    {
+        TransportTest::SetUp();
+        queue = ns3::CreateObject<ProcessingQueue>();
+    }
+
+    /// Builds the topology and installs the queue on the server's stack.
+    void Build(uint32_t callers = 4, uint32_t callees = 4, bool endpoints = true)
+    {
+        line = std::make_unique<Line>(2, "100Mbps", "5ms");
+        SipStackHelper stacks;
+        clientStack = stacks.Install(line->nodes.Get(0));
+        serverStack = stacks.Install(line->nodes.Get(1));
+        trace.Connect(clientStack);
+        trace.Connect(serverStack);
+        queue->Install(serverStack);
+        queue->AssignStreams(100);
+        queue->TraceConnectWithoutContext("QueueLength",
+                                          ns3::MakeCallback(&ValueLog::OnChange, &queueLog));
+        queue->TraceConnectWithoutContext("BusyWorkers",
+                                          ns3::MakeCallback(&ValueLog::OnChange, &busyLog));
+        queue->TraceConnectWithoutContext("Served",
+                                          ns3::MakeCallback(&OverloadTest::OnServed, this));
+        queue->TraceConnectWithoutContext("Drop", ns3::MakeCallback(&OverloadTest::OnDrop, this));
+        queue->TraceConnectWithoutContext("Reject",
+                                          ns3::MakeCallback(&OverloadTest::OnReject, this));
+        if (!endpoints)
+        {
+            return;
+        }
+        UaHost& server = SipEndpoint::Get(line->nodes.Get(1))->GetHost();
+        for (uint32_t i = 0; i < callees; ++i)
+        {
+            UaConfig config;
+            config.aor = "sip:s" + std::to_string(i) + "@10.1.1.2";
+            ASSERT_NE(server.AddUserAgent(config, &callees_), nullptr);
+            callers_.targets.push_back(config.aor);
+        }
+        callers_.AddCallers(SipEndpoint::Get(line->nodes.Get(0))->GetHost(), callers, "c",
+                            "10.1.1.1");
+    }
+
+    void Run(Time stop)
+    {
+        Simulator::Stop(stop);
+        Simulator::Run();
+    }
+
+    void OnServed(const Message& m, WorkKind kind, Time wait)
+    {
+        served.push_back(
+            {Simulator::Now(), kind, wait, std::string(m.IsRequest() ? m.GetMethodName() : "")});
+    }
+
+    void OnDrop(const Message&, DropReason reason) { drops.push_back(reason); }
+
+    void OnReject(const Message& m) { rejects.emplace_back(Simulator::Now(), m.GetCallId()); }
+
+    std::vector<TracedMessage> Server(Direction d,
+                                      const std::function<bool(const TracedMessage&)>& p)
+    {
+        return trace.Select(serverStack->GetNodeId(), d, p);
+    }
+
+    std::vector<TracedMessage> Client(Direction d,
+                                      const std::function<bool(const TracedMessage&)>& p)
+    {
+        return trace.Select(clientStack->GetNodeId(), d, p);
+    }
+
+    static std::function<bool(const TracedMessage&)> Request(std::string method)
+    {
+        return [method](const TracedMessage& m) { return m.IsRequest(method); };
+    }
+
+    static std::function<bool(const TracedMessage&)> Response(uint16_t code)
+    {
+        return [code](const TracedMessage& m) { return m.IsResponse(code); };
+    }
+
+    /// The kinds of the services that ended, in order.
+    std::vector<WorkKind> Kinds() const
+    {
+        std::vector<WorkKind> out;
+        for (const auto& s : served)
+        {
+            out.push_back(s.kind);
+        }
+        return out;
+    }
+
+    struct ServedEntry
+    {
+        Time at;
+        WorkKind kind;
+        Time wait;
+        std::string method;
+    };
+
+    ns3::Ptr<ProcessingQueue> queue;
+    std::unique_ptr<Line> line;
+    ns3::Ptr<SipStack> clientStack;
+    ns3::Ptr<SipStack> serverStack;
+    TraceLog trace;
+    CalleePool callees_;
+    CallerPool callers_;
+    ValueLog queueLog;
+    ValueLog busyLog;
+    std::vector<ServedEntry> served;
+    std::vector<DropReason> drops;
+    std::vector<std::pair<Time, std::string>> rejects;
+};
+
+// --- 1. exact timing -----------------------------------------------------------------------
+
+// Workers 1, Constant service times: an INVITE received at t is answered (180 and 200 leave
+// the server) exactly at t + InviteTime; a second INVITE arriving while the first is served
+// waits for it and is answered InviteTime later. QueueLength and BusyWorkers traces are exact.
+TEST_F(OverloadTest, ServiceDelaysProtocolWorkExactly)
+{
+    queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(0.002)));
+    queue->SetAttribute("RequestTime", ns3::StringValue(ConstantRv(0.001)));
+    Build();
+    callers_.CallAt(Seconds(1), 0, 0);
+    callers_.CallAt(Seconds(2), 1, 1);
+    callers_.CallAt(Seconds(2), 2, 2);
+    Run(Seconds(3));
+
+    const auto invites = Server(Direction::Rx, Request("INVITE"));
+    ASSERT_EQ(invites.size(), 3u);
+    const auto ringing = Server(Direction::Tx, Response(180));
+    const auto ok = Server(Direction::Tx, Response(200));
+    ASSERT_EQ(ringing.size(), 3u);
+    ASSERT_EQ(ok.size(), 3u);
+    // Alone: the answer leaves exactly InviteTime after the INVITE arrived.
+    EXPECT_EQ(ringing[0].at, invites[0].at + MilliSeconds(2));
+    EXPECT_EQ(ok[0].at, invites[0].at + MilliSeconds(2));
+    EXPECT_EQ(ringing[0].message.GetCallId(), invites[0].message.GetCallId());
+    // Together: the second (which arrived one packet time after the first) waits.
+    EXPECT_GT(invites[2].at, invites[1].at);
+    EXPECT_LT(invites[2].at, invites[1].at + MilliSeconds(2));
+    EXPECT_EQ(ok[1].at, invites[1].at + MilliSeconds(2));
+    EXPECT_EQ(ok[2].at, invites[1].at + MilliSeconds(4));
+    EXPECT_EQ(ok[2].message.GetCallId(), invites[2].message.GetCallId());
+    // The ACKs arrive ~10 ms later on an idle server: only the second INVITE ever waited.
+    const std::vector<std::pair<Time, uint32_t>> expectedQueue{
+        {invites[2].at, 1}, {invites[1].at + MilliSeconds(2), 0}};
+    EXPECT_EQ(queueLog.values, expectedQueue);
+    ASSERT_GE(busyLog.values.size(), 4u);
+    EXPECT_EQ(busyLog.values[0], std::make_pair(invites[0].at, 1u));
+    EXPECT_EQ(busyLog.values[1], std::make_pair(invites[0].at + MilliSeconds(2), 0u));
+    // The two INVITEs back to back: busy from the first arrival to the second's completion.
+    const auto at = std::find_if(busyLog.values.begin(), busyLog.values.end(),
+                                 [&](const auto& v) { return v.first == invites[1].at; });
+    ASSERT_NE(at, busyLog.values.end());
+    EXPECT_EQ(at->second, 1u);
+    EXPECT_EQ((at + 1)->first, invites[1].at + MilliSeconds(4));
+    EXPECT_EQ((at + 1)->second, 0u);
+    // 3 INVITEs, 3 ACKs, nothing else; ACKs (of 2xx, new branch) cost RequestTime.
+    const auto acks = Server(Direction::Rx, Request("ACK"));
+    ASSERT_EQ(acks.size(), 3u);
+    EXPECT_EQ(queue->GetCounters().Served(WorkKind::Invite), 3u);
+    EXPECT_EQ(queue->GetCounters().Served(WorkKind::Request), 3u);
+    EXPECT_EQ(queue->GetCounters().arrived, 6u);
+    EXPECT_EQ(callers_.answered, 3u);
+    // Busy time: 3 x 2 ms + 3 x 1 ms over 3 s.
+    EXPECT_NEAR(queue->GetBusyWorkerSeconds(), 0.009, 1e-12);
+    EXPECT_NEAR(queue->GetMeanUtilization(), 0.009 / 3.0, 1e-12);
+}
+
+// --- 2. retransmission classification ------------------------------------------------------
+
+// The callee does not answer, so only the server transaction's 100 (Trying) goes out, 200 ms
+// after the INVITE was served (RFC 3261 17.2.1). That 100 is lost: the caller's Timer A sends
+// the INVITE again 500 ms after the first; the copy matches the server transaction, costs
+// RetransmissionTime, and the transaction re-sends its 100 at once after that service.
+TEST_F(OverloadTest, RetransmittedInviteCostsRetransmissionTime)
+{
+    queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(0.002)));
+    queue->SetAttribute("RetransmissionTime", ns3::StringValue(ConstantRv(0.0002)));
+    Build();
+    callees_.silent = true;
+    int trying = 0;
+    DropOnReceive(line->Device(0, 0), [&trying](std::string_view bytes) {
+        return SipPayloadStartsWith(bytes, "SIP/2.0 100") && trying++ == 0;
+    });
+    callers_.CallAt(Seconds(1), 0, 0);
+    Run(Seconds(2));
+
+    const auto invites = Server(Direction::Rx, Request("INVITE"));
+    ASSERT_EQ(invites.size(), 2u);
+    const auto sent = Client(Direction::Tx, Request("INVITE"));
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(sent[1].at - sent[0].at, MilliSeconds(500)); // Timer A = T1
+    EXPECT_TRUE(sent[1].retransmission);
+    const auto tryings = Server(Direction::Tx, Response(100));
+    ASSERT_EQ(tryings.size(), 2u);
+    EXPECT_EQ(tryings[0].at, invites[0].at + MilliSeconds(2) + MilliSeconds(200));
+    EXPECT_EQ(tryings[1].at, invites[1].at + MicroSeconds(200));
+    EXPECT_EQ(Kinds(), (std::vector<WorkKind>{WorkKind::Invite, WorkKind::Retransmission}));
+    EXPECT_EQ(callees_.offered, 1u); // absorbed by the transaction, not a second call
+    EXPECT_EQ(trying, 2);
+}
+
+// A response retransmission: the server node calls a callee on the client node and the
+// server's ACK is lost, so the callee's core re-sends its 200 (RFC 3261 13.3.1.4) 500 ms later.
+// The copy reaches the server's queue as a Retransmission (RetransmissionTime), the first
+// 200 as a Response (ResponseTime) and the 180 as a Response.
+TEST_F(OverloadTest, RetransmittedResponseCostsRetransmissionTime)
+{
+    queue->SetAttribute("ResponseTime", ns3::StringValue(ConstantRv(0.0005)));
+    queue->SetAttribute("RetransmissionTime", ns3::StringValue(ConstantRv(0.0002)));
+    Build(1, 1);
+    // Swap roles: a callee on the client node, a caller on the server node.
+    UaConfig calleeConfig;
+    calleeConfig.aor = "sip:far@10.1.1.1";
+    CalleePool farCallee;
+    ASSERT_NE(
+        SipEndpoint::Get(line->nodes.Get(0))->GetHost().AddUserAgent(calleeConfig, &farCallee),
+        nullptr);
+    CallerPool nearCallers;
+    nearCallers.AddCallers(SipEndpoint::Get(line->nodes.Get(1))->GetHost(), 1, "n", "10.1.1.2");
+    nearCallers.targets.push_back("sip:far@10.1.1.1");
+    int acks = 0;
+    DropOnReceive(line->Device(0, 0), [&acks](std::string_view bytes) {
+        return SipPayloadStartsWith(bytes, "ACK ") && acks++ == 0;
+    });
+    nearCallers.CallAt(Seconds(1), 0, 0);
+    Run(Seconds(3));
+
+    const auto oks = Server(Direction::Rx, Response(200));
+    ASSERT_EQ(oks.size(), 2u);
+    EXPECT_EQ(Kinds(), (std::vector<WorkKind>{WorkKind::Response, WorkKind::Response,
+                                              WorkKind::Retransmission}));
+    ASSERT_EQ(served.size(), 3u);
+    // The 200 arrived one packet time after the 180, which was still in service.
+    EXPECT_EQ(served[1].at, std::max(oks[0].at, served[0].at) + MicroSeconds(500));
+    EXPECT_EQ(served[2].at, oks[1].at + MicroSeconds(200));
+    EXPECT_EQ(nearCallers.answered, 1u);
+}
+
+// --- 3. tail drop and Reject503 ------------------------------------------------------------
+
+// QueueLimit 2, policy None: of five INVITEs arriving together one is served, two wait and
+// two are dropped (Drop trace, QueueFull). The callers' Timer A recovers the dropped ones.
+TEST_F(OverloadTest, TailDropAtQueueLimit)
+{
+    queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(0.01)));
+    queue->SetAttribute("QueueLimit", ns3::UintegerValue(2));
+    Build(5, 5);
+    for (uint32_t i = 0; i < 5; ++i)
+    {
+        callers_.CallAt(Seconds(1), i, i);
+    }
+    Run(Seconds(1.4)); // before Timer A
+    EXPECT_EQ(queue->GetCounters().dropped, 2u);
+    EXPECT_EQ(drops, (std::vector<DropReason>{DropReason::QueueFull, DropReason::QueueFull}));
+    uint32_t longest = 0;
+    for (const auto& v : queueLog.values)
+    {
+        longest = std::max(longest, v.second);
+    }
+    EXPECT_EQ(longest, 2u);
+    EXPECT_EQ(Server(Direction::Tx, Response(200)).size(), 3u);
+    Run(Seconds(3)); // the retransmissions of the dropped two are new INVITEs now
+    EXPECT_EQ(callers_.answered, 5u);
+    EXPECT_EQ(queue->GetCounters().Served(WorkKind::Invite), 5u);
+    EXPECT_EQ(queue->GetCounters().dropped, 2u);
+}
+
+// Reject503, RejectThreshold 2, QueueLimit 4, RetryAfter 7: six INVITEs arrive together
+// (one packet time apart). #1 is served; #2 and #3 wait; #4 and #5 find 2 and 3 waiting and
+// are rejected; #6 finds 4 waiting and is dropped. The rejections are served ahead of #2:
+// their 503s (with Retry-After: 7) leave RejectTime apart right after #1; then #2 and #3.
+// The ACKs of the 503s cost RejectTime and reach no one; #6 comes back by Timer A and is
+// served as a new INVITE.
+TEST_F(OverloadTest, Reject503AtThresholdAheadOfNormalWork)
+{
+    queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(0.01)));
+    queue->SetAttribute("RequestTime", ns3::StringValue(ConstantRv(0.001)));
+    queue->SetAttribute("RejectTime", ns3::StringValue(ConstantRv(0.0003)));
+    queue->SetAttribute("OverloadPolicy",
+                        ns3::EnumValue(static_cast<int>(OverloadPolicy::Reject503)));
+    queue->SetAttribute("RejectThreshold", ns3::UintegerValue(2));
+    queue->SetAttribute("QueueLimit", ns3::UintegerValue(4));
+    queue->SetAttribute("RetryAfter", ns3::UintegerValue(7));
+    Build(6, 6);
+    for (uint32_t i = 0; i < 6; ++i)
+    {
+        callers_.CallAt(Seconds(1), i, i);
+    }
+    Run(Seconds(3));
+
+    const auto invites = Server(Direction::Rx, Request("INVITE"));
+    ASSERT_EQ(invites.size(), 7u); // six, and #6 again (Timer A)
+    const Time t0 = invites[0].at;
+    const auto rejected = Server(Direction::Tx, Response(503));
+    ASSERT_EQ(rejected.size(), 2u);
+    EXPECT_EQ(rejected[0].at, t0 + MicroSeconds(10300));
+    EXPECT_EQ(rejected[1].at, t0 + MicroSeconds(10600));
+    EXPECT_EQ(rejected[0].message.GetCallId(), invites[3].message.GetCallId());
+    EXPECT_EQ(rejected[1].message.GetCallId(), invites[4].message.GetCallId());
+    for (const auto& r : rejected)
+    {
+        EXPECT_EQ(RetryAfterSeconds(r.message), std::optional<uint32_t>(7));
+        EXPECT_FALSE(r.message.GetTo()->Tag().empty());
+    }
+    EXPECT_EQ(rejects.size(), 2u);
+    const auto oks = Server(Direction::Tx, Response(200));
+    ASSERT_EQ(oks.size(), 4u);
+    EXPECT_EQ(oks[0].at, t0 + MilliSeconds(10));
+    EXPECT_EQ(oks[1].at, t0 + MicroSeconds(20600));
+    EXPECT_EQ(oks[2].at, t0 + MicroSeconds(30600));
+    EXPECT_EQ(oks[1].message.GetCallId(), invites[1].message.GetCallId());
+    EXPECT_EQ(oks[3].message.GetCallId(), invites[5].message.GetCallId());
+    EXPECT_EQ(drops, (std::vector<DropReason>{DropReason::QueueFull}));
+    const ProcessingQueueCounters& c = queue->GetCounters();
+    EXPECT_EQ(c.rejected503, 2u);
+    EXPECT_EQ(c.rejectAcks, 2u);
+    EXPECT_EQ(c.Served(WorkKind::Reject), 4u); // two 503s and their two ACKs
+    EXPECT_EQ(c.Served(WorkKind::Invite), 4u);
+    EXPECT_EQ(callers_.answered, 4u);
+    EXPECT_EQ(callers_.Failed(503), 2u); // the callers do not retry
+}
+
+/// A request with a Via from the client, as a UAC would send it.
+Message
+ClientRequest(std::string_view method, std::string_view branch, bool toTag = false,
+              bool auth = false)
+{
+    Message m = MakeTestRequest(method, ns3::Ipv4Address("10.1.1.1"), ns3::Ipv4Address("10.1.1.2"),
+                                1, std::string("call-") + std::string(branch));
+    Message out = Message::MakeRequest(method, "sip:bob@10.1.1.2");
+    out.AddHeader(HeaderId::Via, "SIP/2.0/UDP 10.1.1.1:5060;branch=z9hG4bK" + std::string(branch));
+    for (const HeaderField& f : m.GetHeaders())
+    {
+        if (f.id == HeaderId::To && toTag)
+        {
+            out.AddHeader(HeaderId::To, std::string(f.value) + ";tag=b1");
+        }
+        else if (f.id != HeaderId::ContentLength)
+        {
+            out.AddHeader(f.id, f.value);
+        }
+    }
+    if (auth)
+    {
+        out.AddHeader(HeaderId::Authorization,
+                      "Digest username=\"alice\", realm=\"x\", nonce=\"n\", "
+                      "uri=\"sip:bob@10.1.1.2\", response=\"0123456789abcdef0123456789abcdef\"");
+    }
+    out.SetBody("", "");
+    return out;
+}
+
+// Fed directly: above RejectThreshold, CANCEL, ACK, in-dialog requests (To tag: BYE,
+// re-INVITE) and retransmissions are served; only new out-of-dialog requests are refused.
+// A request with Authorization costs AuthTime more.
+TEST_F(OverloadTest, Reject503NeverRefusesAckCancelInDialogOrRetransmissions)
+{
+    queue->SetAttribute("RequestTime", ns3::StringValue(ConstantRv(1.0)));
+    queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(1.0)));
+    queue->SetAttribute("RetransmissionTime", ns3::StringValue(ConstantRv(0.5)));
+    queue->SetAttribute("AuthTime", ns3::StringValue(ConstantRv(0.25)));
+    queue->SetAttribute("RejectTime", ns3::StringValue(ConstantRv(0.001)));
+    queue->SetAttribute("OverloadPolicy",
+                        ns3::EnumValue(static_cast<int>(OverloadPolicy::Reject503)));
+    queue->SetAttribute("RejectThreshold", ns3::UintegerValue(1));
+    Build(0, 0, false);
+    TestUser user(serverStack, 200);
+    const Peer client = PeerOf(ns3::Ipv4Address("10.1.1.1"));
+    const std::vector<Message> in{
+        ClientRequest("OPTIONS", "1"),              // served at once
+        ClientRequest("OPTIONS", "2", false, true), // waits (0 waiting < 1); + AuthTime
+        ClientRequest("CANCEL", "3"),
+        ClientRequest("ACK", "4"),
+        ClientRequest("BYE", "5", true),
+        ClientRequest("INVITE", "6", true), // re-INVITE
+        ClientRequest("OPTIONS", "2"),      // retransmission of #2
+        ClientRequest("INVITE", "8"),       // new: rejected
+        ClientRequest("OPTIONS", "9"),      // new: rejected
+    };
+    Simulator::Schedule(Seconds(1), [&]() {
+        for (const Message& m : in)
+        {
+            queue->Admit(m, client);
+        }
+    });
+    Run(Seconds(20));
+    EXPECT_EQ(queue->GetCounters().rejected503, 2u);
+    ASSERT_EQ(rejects.size(), 2u);
+    EXPECT_EQ(rejects[0], std::make_pair(Seconds(2.001), std::string("call-8")));
+    EXPECT_EQ(rejects[1], std::make_pair(Seconds(2.002), std::string("call-9")));
+    const auto refused = Server(Direction::Tx, Response(503));
+    ASSERT_EQ(refused.size(), 2u);
+    EXPECT_FALSE(refused[0].message.HasHeader(HeaderId::RetryAfter)); // RetryAfter 0
+    EXPECT_EQ(Kinds(), (std::vector<WorkKind>{WorkKind::Request, WorkKind::Reject, WorkKind::Reject,
+                                              WorkKind::Request, WorkKind::Request,
+                                              WorkKind::Request, WorkKind::Request,
+                                              WorkKind::Invite, WorkKind::Retransmission}));
+    // #1 1 s; rejections 2 ms; #2 1.25 s (Authorization); #3-#5 1 s each; #6 1 s; copy 0.5 s.
+    ASSERT_EQ(served.size(), 9u);
+    EXPECT_EQ(served[3].at, Seconds(3.252));
+    EXPECT_EQ(served.back().at, Seconds(7.752));
+    EXPECT_EQ(drops.size(), 0u);
+    // Everything but the rejections reached the transaction user (the ACK as an ACK).
+    EXPECT_EQ(user.requests.size(), 5u); // OPTIONS, CANCEL, BYE, INVITE, (copy absorbed)
+    EXPECT_EQ(user.acks.size(), 1u);
+}
+
+// --- 4. utilization and M/D/1 ----------------------------------------------------------------
+
+// Poisson arrivals (lambda = 100/s) of new requests with a constant 5 ms service time on one
+// worker: rho = 0.5. Over T = 200 s about lambda*T = 20000 requests arrive; the measured
+// utilization D*N(T)/T has standard deviation rho/sqrt(lambda*T) = 0.0035, so a tolerance of
+// 0.015 (over 4 sigma) never fails by chance for this fixed seed and still catches a wrong
+// integral. The mean wait must match Pollaczek-Khinchine for M/D/1, W = rho*D / (2(1-rho))
+// = 2.5 ms, within the batch-means 95 % interval (20 batches) widened by half (the batches
+// are slightly correlated at rho = 0.5).
+TEST_F(OverloadTest, UtilizationAndMd1WaitMatchTheory)
+{
+    const double lambda = 100;
+    const double service = 0.005;
+    const Time duration = Seconds(200);
+    queue->SetAttribute("RequestTime", ns3::StringValue(ConstantRv(service)));
+    Build(0, 0, false);
+    TestUser user(serverStack, 0); // no responses: the queue alone
+    std::vector<double> utilization;
+    queue->TraceConnectWithoutContext("Utilization", ns3::MakeBoundCallback(
+                                                         +[](std::vector<double>* out, double,
+                                                             double now) { out->push_back(now); },
+                                                         &utilization));
+    auto gap = ns3::CreateObject<ns3::ExponentialRandomVariable>();
+    gap->SetAttribute("Mean", ns3::DoubleValue(1.0 / lambda));
+    gap->SetStream(7);
+    const Peer client = PeerOf(ns3::Ipv4Address("10.1.1.1"));
+    uint64_t n = 0;
+    std::function<void()> arrive = [&]() {
+        queue->Admit(ClientRequest("OPTIONS", "p" + std::to_string(++n)), client);
+        const Time next = Seconds(gap->GetValue());
+        if (Simulator::Now() + next < duration)
+        {
+            Simulator::Schedule(next, arrive);
+        }
+    };
+    Simulator::Schedule(Seconds(gap->GetValue()), arrive);
+    Run(duration);
+
+    const double rho = lambda * service;
+    const double measured = queue->GetMeanUtilization();
+    std::printf("M/D/1: %llu arrivals, utilization %.4f (rho %.2f), exact D*N/T %.4f\n",
+                static_cast<unsigned long long>(n), measured, rho,
+                service * static_cast<double>(queue->GetCounters().Served(WorkKind::Request))
+                    / duration.GetSeconds());
+    EXPECT_NEAR(measured, rho, 0.015);
+    // The integral is exactly the served work (constant service) up to one in progress.
+    EXPECT_NEAR(queue->GetBusyWorkerSeconds(),
+                service * static_cast<double>(queue->GetCounters().Served(WorkKind::Request)),
+                service);
+    ASSERT_FALSE(utilization.empty());
+    for (double u : utilization)
+    {
+        EXPECT_TRUE(u == 0.0 || u == 1.0);
+    }
+
+    std::vector<double> waits;
+    for (const auto& s : served)
+    {
+        waits.push_back(s.wait.GetSeconds());
+    }
+    const stats::ConfidenceInterval ci = stats::BatchMeansCi95(waits, 20);
+    const double pk = rho * service / (2 * (1 - rho));
+    std::printf("M/D/1 wait: %.3f ms +- %.3f ms (95%%, %zu batches), Pollaczek-Khinchine %.3f ms\n",
+                ci.mean * 1e3, ci.halfWidth * 1e3, ci.n, pk * 1e3);
+    EXPECT_LT(ci.halfWidth, 0.15 * pk);
+    EXPECT_NEAR(ci.mean, pk, 1.5 * ci.halfWidth);
+}
+
+// --- 5. the overload shape ---------------------------------------------------------------------
+
+/// One point of an offered-load sweep.
+struct LoadPoint
+{
+    double factor = 0;        ///< offered load / capacity
+    double offered = 0;       ///< calls per second offered
+    double goodput = 0;       ///< calls completed per second (their BYE reached the callee)
+    double setups = 0;        ///< calls answered per second at the callers
+    double failed503 = 0;     ///< calls per second failed with 503
+    double failedTimeout = 0; ///< calls per second failed with 408 (Timer B)
+    double utilization = 0;   ///< server's mean utilization in the window
+    uint64_t inviteRetransmissions = 0; ///< INVITE copies sent by the callers (Timer A)
+    uint64_t dropped = 0;               ///< queue tail drops
+    uint64_t rejected = 0;              ///< 503s sent
+};
+
+/// Prints a sweep as a table (capacity in calls per second).
+void
+PrintSweep(const char* title, double capacity, const std::vector<LoadPoint>& points)
+{
+    std::printf("%s (capacity %.2f calls/s)\n", title, capacity);
+    std::printf("  load  offered  setups  goodput  good/cap  503/s  408/s   util  INV-rtx  "
+                "dropped  rejected\n");
+    for (const LoadPoint& p : points)
+    {
+        std::printf("  %4.1f  %7.2f  %6.2f  %7.2f  %8.3f  %5.1f  %5.1f  %5.3f  %7llu  %7llu  "
+                    "%8llu\n",
+                    p.factor, p.offered, p.setups, p.goodput, p.goodput / capacity, p.failed503,
+                    p.failedTimeout, p.utilization,
+                    static_cast<unsigned long long>(p.inviteRetransmissions),
+                    static_cast<unsigned long long>(p.dropped),
+                    static_cast<unsigned long long>(p.rejected));
+    }
+}
+
+/// Runs `point(factor)` for every factor with fresh ns-3 state in between.
+std::vector<LoadPoint>
+RunSweep(const std::vector<double>& factors, const std::function<LoadPoint(double)>& point)
+{
+    std::vector<LoadPoint> out;
+    for (double f : factors)
+    {
+        out.push_back(point(f));
+        Simulator::Destroy();
+        ns3::Config::Reset();
+        ns3::Ipv4AddressGenerator::Reset();
+    }
+    return out;
+}
+
+/**
+ * The UAS sweep's server: service times ten times the defaults (INVITE 20 ms, other request
+ * 10 ms, response 5 ms, retransmission 2 ms, rejection 3 ms) and queue sizes a tenth of them
+ * (RejectThreshold 10, QueueLimit 50), so the queueing delays relative to T1 = 500 ms are the
+ * defaults' while a simulated second holds ten times fewer messages (test wall time).
+ * A call costs the UAS INVITE + ACK + BYE = 40 ms (responses are sent, not received; sending
+ * is folded into the received message's cost): capacity 25 calls/s on one worker.
+ */
+constexpr double kUasCallCost = 0.020 + 0.010 + 0.010;
+
+class OverloadSweepTest : public TransportTest
+{
+  protected:
+    LoadPoint RunUasPoint(double factor, OverloadPolicy policy)
+    {
+        const double capacity = 1.0 / kUasCallCost;
+        const Time warmup = Seconds(5);
+        const Time window = Seconds(30);
+        Line line(2, "100Mbps", "5ms");
+        SipStackHelper stacks;
+        ns3::Ptr<SipStack> client = stacks.Install(line.nodes.Get(0));
+        ns3::Ptr<SipStack> server = stacks.Install(line.nodes.Get(1));
+        auto queue = ns3::CreateObject<ProcessingQueue>();
+        queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(0.020)));
+        queue->SetAttribute("RequestTime", ns3::StringValue(ConstantRv(0.010)));
+        queue->SetAttribute("ResponseTime", ns3::StringValue(ConstantRv(0.005)));
+        queue->SetAttribute("RetransmissionTime", ns3::StringValue(ConstantRv(0.002)));
+        queue->SetAttribute("RejectTime", ns3::StringValue(ConstantRv(0.003)));
+        queue->SetAttribute("RejectThreshold", ns3::UintegerValue(10));
+        queue->SetAttribute("QueueLimit", ns3::UintegerValue(50));
+        queue->SetAttribute("RetryAfter", ns3::UintegerValue(1));
+        queue->SetAttribute("OverloadPolicy", ns3::EnumValue(static_cast<int>(policy)));
+        queue->Install(server);
+        queue->AssignStreams(10);
+
+        CalleePool callees;
+        CallerPool callers;
+        UaHost& serverHost = SipEndpoint::Get(line.nodes.Get(1))->GetHost();
+        for (uint32_t i = 0; i < 50; ++i)
+        {
+            UaConfig config;
+            config.aor = "sip:s" + std::to_string(i) + "@10.1.1.2";
+            EXPECT_NE(serverHost.AddUserAgent(config, &callees), nullptr);
+            callers.targets.push_back(config.aor);
+        }
+        callers.AddCallers(SipEndpoint::Get(line.nodes.Get(0))->GetHost(), 50, "c", "10.1.1.1");
+        callers.holding = Seconds(1);
+        callers.windowStart = warmup;
+        callers.windowEnd = warmup + window;
+        callees.windowStart = warmup + callers.holding;
+        callees.windowEnd = warmup + window + callers.holding;
+        const double offered = factor * capacity;
+        callers.StartPoisson(offered, Seconds(0), warmup + window, 1);
+
+        LoadPoint p;
+        client->TraceConnectWithoutContext("Message",
+                                           ns3::MakeBoundCallback(
+                                               +[](LoadPoint* p, const SipMessageTrace& t) {
+                                                   if (t.direction == Direction::Tx
+                                                       && t.retransmission && t.message->IsRequest()
+                                                       && t.message->GetMethod() == Method::Invite)
+                                                   {
+                                                       ++p->inviteRetransmissions;
+                                                   }
+                                               },
+                                               &p));
+        Simulator::Schedule(warmup, [queue]() { queue->ResetStatistics(); });
+        double utilization = 0;
+        Simulator::Schedule(warmup + window,
+                            [queue, &utilization]() { utilization = queue->GetMeanUtilization(); });
+        ProcessingQueueCounters counters;
+        Simulator::Schedule(warmup + window,
+                            [queue, &counters]() { counters = queue->GetCounters(); });
+        Simulator::Stop(warmup + window + Seconds(2));
+        Simulator::Run();
+
+        const double seconds = window.GetSeconds();
+        p.factor = factor;
+        p.offered = offered;
+        p.goodput = static_cast<double>(callees.completed) / seconds;
+        p.setups = static_cast<double>(callers.answered) / seconds;
+        p.failed503 = static_cast<double>(callers.Failed(503)) / seconds;
+        p.failedTimeout = static_cast<double>(callers.Failed(408)) / seconds;
+        p.utilization = utilization;
+        p.dropped = counters.dropped;
+        p.rejected = counters.rejected503;
+        return p;
+    }
+};
+
+// Offered loads 0.5, 1, 1.5, 3 and 6 times the capacity (25 calls/s), Poisson INVITEs from
+// 50 callers that hang up after 1 s and never retry, over UDP; goodput = calls completed (their
+// BYE reached the callee) per second over a 30 s window after a 5 s warm-up; setups = calls
+// answered at the callers. The measured table is printed; the margins
+// below come from it. Note: with these costs tail drop degrades more gently than Reject503 at
+// 6x, because a drop costs nothing while a rejection costs RejectTime (and its ACK again).
+TEST_F(OverloadSweepTest, UasGoodputUnderOverload)
+{
+    const double capacity = 1.0 / kUasCallCost;
+    const std::vector<double> factors{0.5, 1.0, 1.5, 3.0, 6.0};
+    const auto reject
+        = RunSweep(factors, [this](double f) { return RunUasPoint(f, OverloadPolicy::Reject503); });
+    PrintSweep("UAS, Reject503", capacity, reject);
+    const auto drop
+        = RunSweep(factors, [this](double f) { return RunUasPoint(f, OverloadPolicy::None); });
+    PrintSweep("UAS, tail drop (None)", capacity, drop);
+
+    // Measured (seed fixed; goodput = calls whose BYE reached the callee, per second):
+    //   load            0.5    1.0    1.5    3.0    6.0
+    //   Reject503     11.47  22.57  22.27  16.23   3.83
+    //   None          11.47  22.17  21.17  18.17  13.90
+    // Below capacity everything offered is carried: 375 Poisson calls in the window, +-12 %
+    // is over 2 sigma.
+    EXPECT_NEAR(reject[0].goodput, reject[0].offered, 0.12 * reject[0].offered);
+    EXPECT_NEAR(drop[0].goodput, drop[0].offered, 0.12 * drop[0].offered);
+    for (const LoadPoint& p : reject)
+    {
+        EXPECT_LE(p.utilization, 1.0 + 1e-9);
+    }
+    // Small overload with Reject503: goodput near capacity (0.89 measured), the server busy,
+    // the excess refused, no INVITE retransmissions (the queue delay stays below T1: at most
+    // RejectThreshold x 20 ms).
+    EXPECT_GT(reject[2].goodput, 0.8 * capacity);
+    EXPECT_GT(reject[2].utilization, 0.95);
+    EXPECT_GT(reject[2].rejected, 0u);
+    EXPECT_EQ(reject[2].inviteRetransmissions, 0u);
+    EXPECT_GE(reject[2].goodput, drop[2].goodput); // 22.27 vs 21.17
+    // Large overload with Reject503: each refused call costs the server RejectTime twice (the
+    // 503 and its ACK: 6 ms, 15 % of a call), so goodput falls as C (1 - 0.15 L) / 0.85:
+    // 0.65 C at 3x, 0.12 C at 6x (measured 0.65 and 0.15).
+    EXPECT_LT(reject[3].goodput, 0.8 * reject[2].goodput);
+    EXPECT_LT(reject[4].goodput, 0.4 * reject[2].goodput);
+    EXPECT_GT(reject[4].rejected, 0u);
+    // Tail drop: dropped INVITEs come back by Timer A, queued ones are retransmitted while they
+    // wait (QueueLimit x 20 ms > T1), and calls answered at the caller never complete because
+    // their ACK or BYE is dropped (Timer B/F 408s): goodput falls, and far below the setups.
+    EXPECT_LT(drop[4].goodput, 0.75 * drop[1].goodput);
+    EXPECT_GT(drop[4].setups, 1.5 * drop[4].goodput);
+    EXPECT_GT(drop[4].inviteRetransmissions, 10 * reject[4].inviteRetransmissions);
+    EXPECT_GT(drop[4].failedTimeout, 0.0);
+}
+
+} // namespace
+} // namespace sipsim::test
