@@ -654,3 +654,44 @@ TEST_F(PhoneTest, UnparseableSdpGets400)
 
 } // namespace
 } // namespace sipsim::test
+
+namespace sipsim::test {
+namespace {
+
+/// Senders honour Retry-After (RFC 3261 21.5.4, RFC 6357): the phone profiles' 503 row.
+class PhoneRetryAfterTest : public PhonePairTest
+{};
+
+TEST_F(PhoneRetryAfterTest, Busy503WithRetryAfterIsRetriedThenNotifiedWithout)
+{
+    Build("cisco-sip-phone", [](SipPhoneHelper& helper) {
+        helper.SetAttribute("HoldingTime",
+                            ns3::StringValue("ns3::ConstantRandomVariable[Constant=2]"));
+    });
+    // Call 1: 503 with Retry-After: 3, then answered. Call 2: 503 without Retry-After.
+    FarEnd::Step overloaded;
+    overloaded.code = 503;
+    overloaded.headers = {{"Retry-After", "3"}};
+    far.script = {overloaded, FarEnd::Step{}, FarEnd::Step{503, {}}};
+    ns3::Simulator::Schedule(ns3::Seconds(1), [this]() { phone->Call(0, "sip:bob@10.1.1.2"); });
+    ns3::Simulator::Schedule(ns3::Seconds(20), [this]() { phone->Call(0, "sip:bob@10.1.1.2"); });
+    ns3::Simulator::Stop(ns3::Seconds(40));
+    ns3::Simulator::Run();
+
+    const auto got503 = Messages(phoneStack, Direction::Rx,
+                                 [](const TracedMessage& m) { return IsInviteResponse(m, 503); });
+    const auto invites = Messages(phoneStack, Direction::Tx, [](const TracedMessage& m) {
+        return m.IsRequest("INVITE") && !m.retransmission;
+    });
+    ASSERT_EQ(got503.size(), 2u);
+    ASSERT_EQ(invites.size(), 3u);
+    EXPECT_EQ(invites[1].at, got503[0].at + ns3::Seconds(3)); // exactly Retry-After later
+    EXPECT_EQ(invites[1].message.GetCallId(), invites[0].message.GetCallId());
+    EXPECT_EQ(events.Of("sip:alice@10.1.1.1"),
+              (std::vector<std::string>{"CallPlaced", "Retry 503", "Tone ringback 180", "Answered",
+                                        "Cleared", "CallPlaced", "Notification 503",
+                                        "Tone fast busy 503", "Cleared 503"}));
+}
+
+} // namespace
+} // namespace sipsim::test
