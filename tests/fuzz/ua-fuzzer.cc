@@ -39,6 +39,9 @@
 #include "message/sip-parser.h"
 #include "support/fake-clock.h"
 #include "support/proxy-stub.h"
+#ifdef SIPSIM_FUZZ_PROXY_CORE
+#include "proxy/proxy-core.h"
+#endif
 #include "transaction/transaction-layer.h"
 #include "ua/invite-session.h"
 #include "ua/ua-host.h"
@@ -50,6 +53,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -465,6 +470,65 @@ enum class Kind : uint8_t
     Error,
 };
 
+#ifdef SIPSIM_FUZZ_PROXY_CORE
+/**
+ * sipsim-proxy-fuzzer: the real proxy (ProxyCore with its Registrar) in place of the test
+ * stub, behind the stub's three calls. The core is rebuilt when registration authentication
+ * is switched on (its configuration is fixed at construction).
+ */
+class FuzzProxy
+{
+  public:
+    FuzzProxy(TransactionLayer& layer, TimerService& clock, Peer self, std::string domain)
+        : m_layer(layer)
+        , m_clock(clock)
+        , m_self(self)
+        , m_domain(std::move(domain))
+    {
+        Make(false, {});
+    }
+
+    void AddLocation(const std::string& user, const Peer& contact)
+    {
+        Binding binding;
+        binding.contact = "sip:" + user + "@" + FormatIpv4(contact.address) + ":"
+                          + std::to_string(contact.port);
+        binding.expiresAt = std::chrono::hours(24 * 365);
+        m_static.emplace_back(user + "@" + m_domain, binding);
+        m_core->GetLocations().Update(m_static.back().first, binding);
+    }
+
+    void RequireRegisterAuth(std::map<std::string, std::string> passwords)
+    {
+        Make(true, std::move(passwords));
+        for (const auto& [aor, binding] : m_static)
+        {
+            m_core->GetLocations().Update(aor, binding);
+        }
+    }
+
+  private:
+    void Make(bool authenticate, std::map<std::string, std::string> users)
+    {
+        m_core.reset();
+        ProxyConfig config;
+        config.self = m_self;
+        config.domains = {m_domain};
+        config.registrarConfig.domains = {m_domain};
+        config.registrarConfig.authenticate = authenticate;
+        config.registrarConfig.users = std::move(users);
+        m_core = std::make_unique<ProxyCore>(m_layer, m_clock, std::move(config));
+    }
+
+    TransactionLayer& m_layer;
+    TimerService& m_clock;
+    Peer m_self;
+    std::string m_domain;
+    std::vector<std::pair<std::string, Binding>> m_static;
+    std::unique_ptr<ProxyCore> m_core;
+};
+#endif
+
 /// One run: the two nodes, the clock and the trackers.
 class Run
 {
@@ -786,7 +850,11 @@ class Run
     TransactionLayer m_uaLayer;
     TransactionLayer m_proxyLayer;
     UaHost m_host;
+#ifdef SIPSIM_FUZZ_PROXY_CORE
+    FuzzProxy m_proxy;
+#else
     test::ProxyStub m_proxy;
+#endif
     std::array<Tracker, 2> m_trackers;
     std::array<UserAgent*, 2> m_agents{};
 };
