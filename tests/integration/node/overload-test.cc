@@ -14,6 +14,8 @@
 #include "integration/transport/transport-test-support.h"
 #include "node/processing-queue.h"
 #include "node/sip-endpoint.h"
+#include "node/sip-proxy-helper.h"
+#include "node/sip-proxy.h"
 #include "stats/confidence.h"
 #include "ua/ua-messages.h"
 #include "ua/user-agent.h"
@@ -25,6 +27,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,8 +83,11 @@ class CalleePool : public UaListener
 /**
  * Caller UserAgents on one host placing calls to a list of target URIs: on demand (CallAt) or
  * as a Poisson process (StartPoisson). A caller hangs up `holding` after the answer (never when
- * negative) and never retries a rejected INVITE. Calls are counted by the time of their
- * outcome when it falls in [windowStart, windowEnd).
+ * negative). With maxRetries 0 it never retries a rejected INVITE; otherwise a 503 with
+ * Retry-After is retried after that delay (UaListener::OnInviteRejected: same call, new INVITE
+ * transaction), at most maxRetries times per call, as a SipPhone with the cisco-sip-phone
+ * profile does (its MaxRetries). Calls are counted by the time of their outcome when it falls
+ * in [windowStart, windowEnd).
  */
 class CallerPool : public UaListener
 {
@@ -91,8 +97,10 @@ class CallerPool : public UaListener
     Time holding = Seconds(-1);
     Time windowStart = Seconds(0);
     Time windowEnd = Seconds(1e9);
+    uint32_t maxRetries = 0; ///< retries of a call after 503 + Retry-After
 
     uint64_t placed = 0;                 ///< calls placed in the window
+    uint64_t retries = 0;                ///< INVITEs sent again after a 503, in the window
     uint64_t answered = 0;               ///< calls answered in the window (the goodput)
     uint64_t ended = 0;                  ///< calls ended after the answer, in the window
     std::map<uint16_t, uint64_t> failed; ///< failures in the window, by status (408 timeout)
@@ -100,12 +108,14 @@ class CallerPool : public UaListener
     std::vector<Time> answers;                       ///< every answer time
 
     /// Adds `n` callers "sip:<prefix><i>@<host>" to the host.
-    void AddCallers(UaHost& host, uint32_t n, const std::string& prefix, const std::string& addr)
+    void AddCallers(UaHost& host, uint32_t n, const std::string& prefix, const std::string& addr,
+                    std::optional<Peer> outboundProxy = std::nullopt)
     {
         for (uint32_t i = 0; i < n; ++i)
         {
             UaConfig config;
             config.aor = "sip:" + prefix + std::to_string(i) + "@" + addr;
+            config.outboundProxy = outboundProxy;
             UserAgent* ua = host.AddUserAgent(config, this);
             EXPECT_NE(ua, nullptr);
             agents.push_back(ua);
@@ -140,6 +150,27 @@ class CallerPool : public UaListener
         {
             Simulator::Schedule(holding, [&ua, call]() { ua.Hangup(call); });
         }
+    }
+
+    std::optional<Duration> OnInviteRejected(UserAgent& ua, CallHandle call,
+                                             const Message& response) override
+    {
+        const auto after = RetryAfterSeconds(response);
+        if (maxRetries == 0 || response.GetStatusCode() != 503 || !after)
+        {
+            return std::nullopt;
+        }
+        uint32_t& n = m_retried[{&ua, call.value}];
+        if (n >= maxRetries)
+        {
+            return std::nullopt;
+        }
+        ++n;
+        if (InWindow())
+        {
+            ++retries;
+        }
+        return std::chrono::seconds(*after);
     }
 
     void OnCallFailed(UserAgent&, CallHandle, uint16_t status, std::string_view) override
@@ -199,6 +230,7 @@ class CallerPool : public UaListener
     ns3::Ptr<ns3::ExponentialRandomVariable> m_gap;
     ns3::Ptr<ns3::UniformRandomVariable> m_pick;
     Time m_stop;
+    std::map<std::pair<UserAgent*, uint32_t>, uint32_t> m_retried; ///< retries by call
 };
 
 /// Records a TracedValue<uint32_t> with the times of its changes.
@@ -706,6 +738,9 @@ struct LoadPoint
     uint64_t inviteRetransmissions = 0; ///< INVITE copies sent by the callers (Timer A)
     uint64_t dropped = 0;               ///< queue tail drops
     uint64_t rejected = 0;              ///< 503s sent
+    uint64_t retries = 0;               ///< INVITEs sent again after 503 + Retry-After
+    uint64_t hopRetransmissions = 0;    ///< INVITE copies the proxy sent downstream (Timer A)
+    ProcessingQueueCounters counters;   ///< the server's queue over the window
 };
 
 /// Prints a sweep as a table (capacity in calls per second).
@@ -882,6 +917,184 @@ TEST_F(OverloadSweepTest, UasGoodputUnderOverload)
     EXPECT_GT(drop[4].setups, 1.5 * drop[4].goodput);
     EXPECT_GT(drop[4].inviteRetransmissions, 10 * reject[4].inviteRetransmissions);
     EXPECT_GT(drop[4].failedTimeout, 0.0);
+}
+
+// --- 6. the overload shape through a proxy ----------------------------------------------------
+
+/**
+ * The proxy sweep's proxy: the UAS sweep's costs (INVITE 20 ms, other request 10 ms, response
+ * 5 ms, retransmission 2 ms, rejection 3 ms; RejectThreshold 10, QueueLimit 50, Retry-After
+ * 1 s) on one worker. With Record-Route (the default) everything of a call crosses the proxy:
+ * INVITE, 180, 200, ACK, BYE and the BYE's 200 (the proxy's own 100 is sent, not received; the
+ * callee answers at once, so it sends no 100): 20 + 3 x 5 + 2 x 10 = 55 ms, capacity
+ * 18.18 calls/s. (The test checks these counts at half load.)
+ */
+constexpr double kProxyCallCost = 0.020 + 3 * 0.005 + 2 * 0.010;
+
+/// How a proxy sweep point runs.
+struct ProxySweepConfig
+{
+    OverloadPolicy policy = OverloadPolicy::Reject503;
+    uint32_t maxRetries = 0; ///< callers' retries of a call after 503 + Retry-After
+    Time warmup = Seconds(5);
+    Time window = Seconds(20);
+    int64_t stream = 1;
+};
+
+/**
+ * callers 10.1.1.1 (50 UAs, outbound proxy 10.1.1.2) - proxy 10.1.1.2 | 10.1.2.1 (SipProxy for
+ * example.com with a ProcessingQueue) - callees 10.1.2.2 (50 UAs s<i>, bound in the proxy's
+ * location service as s<i>@example.com), 100 Mb/s, 5 ms links. Poisson calls to
+ * sip:s<i>@example.com at factor x capacity; callers hang up 1 s after the answer.
+ */
+LoadPoint
+RunProxyPoint(double factor, const ProxySweepConfig& cfg)
+{
+    const double capacity = 1.0 / kProxyCallCost;
+    const Time holding = Seconds(1);
+    Line line(3, "100Mbps", "5ms");
+    SipStackHelper stacks;
+    ns3::Ptr<SipStack> client = stacks.Install(line.nodes.Get(0));
+    ns3::Ptr<SipStack> proxyStack = stacks.Install(line.nodes.Get(1));
+    stacks.Install(line.nodes.Get(2));
+    auto queue = ns3::CreateObject<ProcessingQueue>();
+    queue->SetAttribute("InviteTime", ns3::StringValue(ConstantRv(0.020)));
+    queue->SetAttribute("RequestTime", ns3::StringValue(ConstantRv(0.010)));
+    queue->SetAttribute("ResponseTime", ns3::StringValue(ConstantRv(0.005)));
+    queue->SetAttribute("RetransmissionTime", ns3::StringValue(ConstantRv(0.002)));
+    queue->SetAttribute("RejectTime", ns3::StringValue(ConstantRv(0.003)));
+    queue->SetAttribute("RejectThreshold", ns3::UintegerValue(10));
+    queue->SetAttribute("QueueLimit", ns3::UintegerValue(50));
+    queue->SetAttribute("RetryAfter", ns3::UintegerValue(1));
+    queue->SetAttribute("OverloadPolicy", ns3::EnumValue(static_cast<int>(cfg.policy)));
+    queue->Install(proxyStack);
+    queue->AssignStreams(10);
+    SipProxyHelper helper;
+    helper.SetAttribute("Domains", ns3::StringValue("example.com"));
+    auto proxy = ns3::DynamicCast<SipProxy>(helper.Install(line.nodes.Get(1)).Get(0));
+    const Peer proxyPeer = PeerOf(proxyStack->GetLocalAddress());
+
+    CalleePool callees;
+    CallerPool callers;
+    UaHost& calleeHost = SipEndpoint::Get(line.nodes.Get(2))->GetHost();
+    const uint32_t n = 50;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        UaConfig config;
+        config.aor = "sip:s" + std::to_string(i) + "@10.1.2.2";
+        EXPECT_NE(calleeHost.AddUserAgent(config, &callees), nullptr);
+        callers.targets.push_back("sip:s" + std::to_string(i) + "@example.com");
+    }
+    Simulator::Schedule(MilliSeconds(100), [proxy, n]() {
+        for (uint32_t i = 0; i < n; ++i)
+        {
+            Binding binding;
+            binding.contact = "sip:s" + std::to_string(i) + "@10.1.2.2";
+            binding.expiresAt = std::chrono::hours(24);
+            proxy->GetCore()->GetLocations().Update("s" + std::to_string(i) + "@example.com",
+                                                    binding);
+        }
+    });
+    callers.AddCallers(SipEndpoint::Get(line.nodes.Get(0))->GetHost(), n, "c", "10.1.1.1",
+                       proxyPeer);
+    callers.holding = holding;
+    callers.maxRetries = cfg.maxRetries;
+    callers.windowStart = cfg.warmup;
+    callers.windowEnd = cfg.warmup + cfg.window;
+    callees.windowStart = cfg.warmup + holding;
+    callees.windowEnd = cfg.warmup + cfg.window + holding;
+    const double offered = factor * capacity;
+    callers.StartPoisson(offered, MilliSeconds(200), cfg.warmup + cfg.window, cfg.stream);
+
+    LoadPoint p;
+    auto countInviteCopies = +[](uint64_t* n, const SipMessageTrace& t) {
+        if (t.direction == Direction::Tx && t.retransmission && t.message->IsRequest()
+            && t.message->GetMethod() == Method::Invite)
+        {
+            ++*n;
+        }
+    };
+    uint64_t callerCopies = 0;
+    uint64_t proxyCopies = 0;
+    uint64_t callerCopiesAtStart = 0;
+    uint64_t proxyCopiesAtStart = 0;
+    client->TraceConnectWithoutContext("Message",
+                                       ns3::MakeBoundCallback(countInviteCopies, &callerCopies));
+    proxyStack->TraceConnectWithoutContext("Message",
+                                           ns3::MakeBoundCallback(countInviteCopies, &proxyCopies));
+    Simulator::Schedule(cfg.warmup, [&]() {
+        queue->ResetStatistics();
+        callerCopiesAtStart = callerCopies;
+        proxyCopiesAtStart = proxyCopies;
+    });
+    double utilization = 0;
+    Simulator::Schedule(cfg.warmup + cfg.window, [&]() {
+        utilization = queue->GetMeanUtilization();
+        p.counters = queue->GetCounters();
+        p.inviteRetransmissions = callerCopies - callerCopiesAtStart;
+        p.hopRetransmissions = proxyCopies - proxyCopiesAtStart;
+    });
+    Simulator::Stop(cfg.warmup + cfg.window + Seconds(3));
+    Simulator::Run();
+
+    const double seconds = cfg.window.GetSeconds();
+    p.factor = factor;
+    p.offered = offered;
+    p.goodput = static_cast<double>(callees.completed) / seconds;
+    p.setups = static_cast<double>(callers.answered) / seconds;
+    p.failed503 = static_cast<double>(callers.Failed(503)) / seconds;
+    p.failedTimeout = static_cast<double>(callers.Failed(408)) / seconds;
+    p.utilization = utilization;
+    p.dropped = p.counters.dropped;
+    p.rejected = p.counters.rejected503;
+    p.retries = callers.retries;
+    return p;
+}
+
+/// Prints a proxy sweep: the UAS sweep's columns, the callers' retries, the proxy's INVITE
+/// copies downstream, and the proxy's services per kind (in the window).
+void
+PrintProxySweep(const char* title, double capacity, const std::vector<LoadPoint>& points)
+{
+    std::printf("%s (capacity %.2f calls/s)\n", title, capacity);
+    std::printf("  load  offered  setups  goodput  good/cap  503/s  408/s   util  INV-rtx  "
+                "hop-rtx  retries  dropped  rejected |  inv   req   rsp  rtx   rej\n");
+    for (const LoadPoint& p : points)
+    {
+        const auto& c = p.counters;
+        std::printf("  %4.2f  %7.2f  %6.2f  %7.2f  %8.3f  %5.1f  %5.1f  %5.3f  %7llu  %7llu  "
+                    "%7llu  %7llu  %8llu | %4llu  %4llu  %4llu  %4llu  %4llu\n",
+                    p.factor, p.offered, p.setups, p.goodput, p.goodput / capacity, p.failed503,
+                    p.failedTimeout, p.utilization,
+                    static_cast<unsigned long long>(p.inviteRetransmissions),
+                    static_cast<unsigned long long>(p.hopRetransmissions),
+                    static_cast<unsigned long long>(p.retries),
+                    static_cast<unsigned long long>(p.dropped),
+                    static_cast<unsigned long long>(p.rejected),
+                    static_cast<unsigned long long>(c.Served(WorkKind::Invite)),
+                    static_cast<unsigned long long>(c.Served(WorkKind::Request)),
+                    static_cast<unsigned long long>(c.Served(WorkKind::Response)),
+                    static_cast<unsigned long long>(c.Served(WorkKind::Retransmission)),
+                    static_cast<unsigned long long>(c.Served(WorkKind::Reject)));
+    }
+}
+
+// The UAS sweep through a stateful proxy: offered loads 0.5, 1, 1.5, 3, 6 and 10 times the
+// proxy's capacity (18.18 calls/s), Reject503 on the proxy, callees that answer at once on
+// their own node; goodput = calls whose BYE reached the callee, per second, over a 20 s window
+// after a 5 s warm-up. Two kinds of callers: ones that never retry a refused call, and ones
+// that retry it once after the Retry-After (1 s; a SipPhone's default MaxRetries is 1).
+TEST_F(OverloadSweepTest, ProxyGoodputUnderOverload)
+{
+    const double capacity = 1.0 / kProxyCallCost;
+    const std::vector<double> factors{0.5, 1.0, 1.5, 3.0, 6.0, 10.0};
+    ProxySweepConfig plain;
+    ProxySweepConfig retrying;
+    retrying.maxRetries = 1;
+    const auto noRetry = RunSweep(factors, [&](double f) { return RunProxyPoint(f, plain); });
+    PrintProxySweep("Proxy, Reject503, no retry", capacity, noRetry);
+    const auto retry = RunSweep(factors, [&](double f) { return RunProxyPoint(f, retrying); });
+    PrintProxySweep("Proxy, Reject503, one retry after Retry-After", capacity, retry);
 }
 
 } // namespace
