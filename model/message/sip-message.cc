@@ -793,4 +793,55 @@ Message::operator==(const Message& o) const
     return true;
 }
 
+Message
+ResponseTo(const Message& request, uint16_t code, std::string_view reason, std::string_view toTag)
+{
+    Message response = Message::MakeResponse(code, reason);
+    // 8.2.6.2: Via (all of them, in order), From, Call-ID and CSeq copied, To with a tag.
+    for (const HeaderField& field : request.GetHeaders())
+    {
+        if (field.id == HeaderId::Via)
+        {
+            response.AddHeader(HeaderId::Via, field.value);
+        }
+    }
+    if (const auto from = request.FindHeader(HeaderId::From))
+    {
+        response.AddHeader(HeaderId::From, *from);
+    }
+    if (const auto to = request.FindHeader(HeaderId::To))
+    {
+        const NameAddr* parsed = request.GetTo();
+        if (code > 100 && !toTag.empty() && parsed != nullptr && parsed->Tag().empty())
+        {
+            std::string value(*to);
+            value += ";tag=";
+            value += toTag;
+            response.AddHeader(HeaderId::To, value);
+        }
+        else
+        {
+            response.AddHeader(HeaderId::To, *to);
+        }
+    }
+    if (const auto callId = request.FindHeader(HeaderId::CallId))
+    {
+        response.AddHeader(HeaderId::CallId, *callId);
+    }
+    if (const auto cseq = request.FindHeader(HeaderId::CSeq))
+    {
+        response.AddHeader(HeaderId::CSeq, *cseq);
+    }
+    if (code == 100)
+    {
+        // 8.2.6.1: a 100 (Trying) copies the Timestamp.
+        if (const auto timestamp = request.FindHeader(HeaderId::Timestamp))
+        {
+            response.AddHeader(HeaderId::Timestamp, *timestamp);
+        }
+    }
+    response.AddHeader(HeaderId::ContentLength, "0");
+    return response;
+}
+
 } // namespace sipsim

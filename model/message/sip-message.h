@@ -46,6 +46,17 @@ std::string_view MethodName(Method method);
 /// The default reason phrase of a status code (RFC 3261 21), "" when unknown.
 std::string_view DefaultReasonPhrase(uint16_t code);
 
+class Message;
+
+/**
+ * A response to request as a UAS or a proxy writes it (RFC 3261 8.2.6): every Via in order,
+ * From, To, Call-ID and CSeq copied; To gets ";tag=" toTag when the code is above 100, toTag
+ * is not empty and the request's To has no tag; a 100 copies the Timestamp (8.2.6.1); the
+ * response has no body (Content-Length: 0). The reason phrase defaults to RFC 3261 21's.
+ */
+Message ResponseTo(const Message& request, uint16_t code, std::string_view reason = {},
+                   std::string_view toTag = {});
+
 /// One header field line as it stands in the message (a line may hold several list values).
 struct HeaderField
 {
