@@ -8,8 +8,10 @@
  * Some tests feed the queue directly (ProcessingQueue::Admit) on a stack whose transaction user
  * is the transport tests' recording TestUser.
  *
- * The last tests sweep offered load over the UAS server (RFC 6357 overload shape); the sweep
- * helpers (CallerPool, LoadPoint, PrintSweep) are meant to be reused for the proxy.
+ * The last tests sweep offered load over the UAS server (RFC 6357 overload shape), then over a
+ * stateful SipProxy on a three-node line (callers - proxy with the queue - callees), with
+ * callers that retry refused calls after the Retry-After or not (docs/validation.md, "Proxy
+ * overload: goodput against offered load").
  */
 #include "integration/transport/transport-test-support.h"
 #include "node/processing-queue.h"
@@ -23,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <gtest/gtest.h>
 #include <map>
@@ -738,6 +741,7 @@ struct LoadPoint
     uint64_t inviteRetransmissions = 0; ///< INVITE copies sent by the callers (Timer A)
     uint64_t dropped = 0;               ///< queue tail drops
     uint64_t rejected = 0;              ///< 503s sent
+    double placed = 0;                  ///< calls per second actually placed (Poisson draw)
     uint64_t retries = 0;               ///< INVITEs sent again after 503 + Retry-After
     uint64_t hopRetransmissions = 0;    ///< INVITE copies the proxy sent downstream (Timer A)
     ProcessingQueueCounters counters;   ///< the server's queue over the window
@@ -834,12 +838,12 @@ class OverloadSweepTest : public TransportTest
         LoadPoint p;
         client->TraceConnectWithoutContext("Message",
                                            ns3::MakeBoundCallback(
-                                               +[](LoadPoint* p, const SipMessageTrace& t) {
+                                               +[](LoadPoint* point, const SipMessageTrace& t) {
                                                    if (t.direction == Direction::Tx
                                                        && t.retransmission && t.message->IsRequest()
                                                        && t.message->GetMethod() == Method::Invite)
                                                    {
-                                                       ++p->inviteRetransmissions;
+                                                       ++point->inviteRetransmissions;
                                                    }
                                                },
                                                &p));
@@ -1007,11 +1011,11 @@ RunProxyPoint(double factor, const ProxySweepConfig& cfg)
     callers.StartPoisson(offered, MilliSeconds(200), cfg.warmup + cfg.window, cfg.stream);
 
     LoadPoint p;
-    auto countInviteCopies = +[](uint64_t* n, const SipMessageTrace& t) {
+    auto countInviteCopies = +[](uint64_t* count, const SipMessageTrace& t) {
         if (t.direction == Direction::Tx && t.retransmission && t.message->IsRequest()
             && t.message->GetMethod() == Method::Invite)
         {
-            ++*n;
+            ++*count;
         }
     };
     uint64_t callerCopies = 0;
@@ -1048,6 +1052,7 @@ RunProxyPoint(double factor, const ProxySweepConfig& cfg)
     p.dropped = p.counters.dropped;
     p.rejected = p.counters.rejected503;
     p.retries = callers.retries;
+    p.placed = static_cast<double>(callers.placed) / seconds;
     return p;
 }
 
@@ -1057,25 +1062,26 @@ void
 PrintProxySweep(const char* title, double capacity, const std::vector<LoadPoint>& points)
 {
     std::printf("%s (capacity %.2f calls/s)\n", title, capacity);
-    std::printf("  load  offered  setups  goodput  good/cap  503/s  408/s   util  INV-rtx  "
-                "hop-rtx  retries  dropped  rejected |  inv   req   rsp  rtx   rej\n");
+    std::printf(
+        "   load  offered  placed  setups  goodput  good/cap  503/s  408/s   util  INV-rtx  "
+        "hop-rtx  retries  dropped  rejected |  inv   req   rsp  rtx   rej\n");
     for (const LoadPoint& p : points)
     {
         const auto& c = p.counters;
-        std::printf("  %4.2f  %7.2f  %6.2f  %7.2f  %8.3f  %5.1f  %5.1f  %5.3f  %7llu  %7llu  "
-                    "%7llu  %7llu  %8llu | %4llu  %4llu  %4llu  %4llu  %4llu\n",
-                    p.factor, p.offered, p.setups, p.goodput, p.goodput / capacity, p.failed503,
-                    p.failedTimeout, p.utilization,
-                    static_cast<unsigned long long>(p.inviteRetransmissions),
-                    static_cast<unsigned long long>(p.hopRetransmissions),
-                    static_cast<unsigned long long>(p.retries),
-                    static_cast<unsigned long long>(p.dropped),
-                    static_cast<unsigned long long>(p.rejected),
-                    static_cast<unsigned long long>(c.Served(WorkKind::Invite)),
-                    static_cast<unsigned long long>(c.Served(WorkKind::Request)),
-                    static_cast<unsigned long long>(c.Served(WorkKind::Response)),
-                    static_cast<unsigned long long>(c.Served(WorkKind::Retransmission)),
-                    static_cast<unsigned long long>(c.Served(WorkKind::Reject)));
+        std::printf(
+            "  %5.2f  %7.2f  %6.2f  %6.2f  %7.2f  %8.3f  %5.1f  %5.1f  %5.3f  %7llu  %7llu  "
+            "%7llu  %7llu  %8llu | %5llu %5llu %5llu %5llu %5llu\n",
+            p.factor, p.offered, p.placed, p.setups, p.goodput, p.goodput / capacity, p.failed503,
+            p.failedTimeout, p.utilization,
+            static_cast<unsigned long long>(p.inviteRetransmissions),
+            static_cast<unsigned long long>(p.hopRetransmissions),
+            static_cast<unsigned long long>(p.retries), static_cast<unsigned long long>(p.dropped),
+            static_cast<unsigned long long>(p.rejected),
+            static_cast<unsigned long long>(c.Served(WorkKind::Invite)),
+            static_cast<unsigned long long>(c.Served(WorkKind::Request)),
+            static_cast<unsigned long long>(c.Served(WorkKind::Response)),
+            static_cast<unsigned long long>(c.Served(WorkKind::Retransmission)),
+            static_cast<unsigned long long>(c.Served(WorkKind::Reject)));
     }
 }
 
@@ -1095,6 +1101,106 @@ TEST_F(OverloadSweepTest, ProxyGoodputUnderOverload)
     PrintProxySweep("Proxy, Reject503, no retry", capacity, noRetry);
     const auto retry = RunSweep(factors, [&](double f) { return RunProxyPoint(f, retrying); });
     PrintProxySweep("Proxy, Reject503, one retry after Retry-After", capacity, retry);
+
+    // Measured (seed fixed; goodput / capacity):
+    //   load          0.5    1.0    1.5    3.0    6.0   10.0
+    //   no retry    0.424  0.842  0.905  0.734  0.341  0.000
+    //   one retry   0.424  0.891  0.817  0.319  0.000  0.003
+    // What crosses the proxy per call, at half load: one INVITE, two other requests (ACK, BYE),
+    // three responses (180, 200, the BYE's 200), nothing else (the capacity's assumption).
+    const LoadPoint& half = noRetry[0];
+    const auto invites = static_cast<double>(half.counters.Served(WorkKind::Invite));
+    ASSERT_GT(invites, 100.0);
+    EXPECT_NEAR(static_cast<double>(half.counters.Served(WorkKind::Request)) / invites, 2.0, 0.05);
+    EXPECT_NEAR(static_cast<double>(half.counters.Served(WorkKind::Response)) / invites, 3.0, 0.05);
+    EXPECT_EQ(half.counters.Served(WorkKind::Retransmission), 0u);
+    EXPECT_EQ(half.counters.Served(WorkKind::Reject), 0u);
+    // Below capacity every call placed is carried (the Poisson draw placed fewer than offered:
+    // compare with what was placed), and the utilization is goodput x 55 ms.
+    for (const auto* sweep : {&noRetry, &retry})
+    {
+        EXPECT_NEAR((*sweep)[0].goodput, (*sweep)[0].placed, 0.05 * (*sweep)[0].placed);
+        EXPECT_NEAR((*sweep)[0].utilization, (*sweep)[0].goodput * kProxyCallCost, 0.03);
+        EXPECT_EQ((*sweep)[0].rejected, 0u);
+    }
+    // Small overload: goodput near capacity (0.905 and 0.891 measured), the excess refused
+    // before the queueing delay reaches T1 (no INVITE retransmissions).
+    EXPECT_GT(noRetry[2].goodput, 0.8 * capacity);
+    EXPECT_GT(retry[1].goodput, 0.8 * capacity);
+    EXPECT_GT(retry[2].goodput, 0.75 * capacity); // 0.817
+    EXPECT_GT(noRetry[2].rejected, 0u);
+    EXPECT_EQ(noRetry[2].inviteRetransmissions, 0u);
+    EXPECT_EQ(retry[2].inviteRetransmissions, 0u);
+    // Past the knee goodput only falls (within 0.02 C of noise), the proxy saturated.
+    for (const auto* sweep : {&noRetry, &retry})
+    {
+        size_t knee = 0;
+        for (size_t i = 1; i < sweep->size(); ++i)
+        {
+            knee = (*sweep)[i].goodput > (*sweep)[knee].goodput ? i : knee;
+        }
+        EXPECT_LE(knee, 2u);
+        for (size_t i = knee + 1; i < sweep->size(); ++i)
+        {
+            EXPECT_LE((*sweep)[i].goodput, (*sweep)[i - 1].goodput + 0.02 * capacity) << i;
+            EXPECT_GT((*sweep)[i].utilization, 0.98) << i;
+        }
+    }
+    // Large overload: collapsed. A refused call costs the proxy 6 ms (503 + its ACK, 11 % of a
+    // call), so without retries goodput falls as C (1 - 0.109 L) / 0.891: 0.76 C at 3x, 0.39 C
+    // at 6x, nothing from 9.2x on (measured 0.73, 0.34, 0). A retry refused again doubles the
+    // rejection work: 0.32 C at 3x already, and nothing at 6x.
+    EXPECT_LT(noRetry[4].goodput, 0.5 * capacity);
+    EXPECT_LT(noRetry[5].goodput, 0.1 * capacity);
+    EXPECT_LT(retry[3].goodput, 0.5 * capacity);
+    EXPECT_LT(retry[3].goodput, 0.6 * noRetry[3].goodput);
+    EXPECT_LT(retry[4].goodput, 0.1 * capacity);
+    EXPECT_LT(retry[5].goodput, 0.1 * capacity);
+    EXPECT_GT(retry[3].retries, 0u);
+    // At 10x the rejections alone fill the proxy: 503s and their ACKs take over 90 % of it,
+    // the rejection FIFO overflows and the callers' Timer A sends INVITEs again.
+    const double rejectWork
+        = 0.003 * static_cast<double>(noRetry[5].counters.Served(WorkKind::Reject)) / 20.0;
+    EXPECT_GT(rejectWork, 0.9);
+    EXPECT_GT(noRetry[5].dropped, 0u);
+    EXPECT_GT(noRetry[5].inviteRetransmissions, 0u);
+}
+
+// The long version of the proxy sweep (SIPSIM_LONG_TESTS=1; docs/validation.md, "Proxy
+// overload: goodput against offered load"): 0.25x to 10x, 100 s windows after a 10 s warm-up,
+// callers that never retry, retry once or three times after the Retry-After, and tail drop.
+TEST_F(OverloadSweepTest, ProxyGoodputUnderOverloadLong)
+{
+    const char* flag = std::getenv("SIPSIM_LONG_TESTS");
+    if (flag == nullptr || std::string(flag) != "1")
+    {
+        GTEST_SKIP() << "set SIPSIM_LONG_TESTS=1";
+    }
+    const double capacity = 1.0 / kProxyCallCost;
+    const std::vector<double> factors{0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0,
+                                      3.0,  4.0, 5.0,  6.0, 8.0,  10.0};
+    ProxySweepConfig cfg;
+    cfg.warmup = Seconds(10);
+    cfg.window = Seconds(100);
+    const auto noRetry = RunSweep(factors, [&](double f) { return RunProxyPoint(f, cfg); });
+    PrintProxySweep("Proxy, Reject503, no retry", capacity, noRetry);
+    ProxySweepConfig once = cfg;
+    once.maxRetries = 1;
+    const auto retry1 = RunSweep(factors, [&](double f) { return RunProxyPoint(f, once); });
+    PrintProxySweep("Proxy, Reject503, one retry after Retry-After", capacity, retry1);
+    ProxySweepConfig thrice = cfg;
+    thrice.maxRetries = 3;
+    const auto retry3 = RunSweep(factors, [&](double f) { return RunProxyPoint(f, thrice); });
+    PrintProxySweep("Proxy, Reject503, up to three retries after Retry-After", capacity, retry3);
+    ProxySweepConfig drop = cfg;
+    drop.policy = OverloadPolicy::None;
+    const auto tail = RunSweep(factors, [&](double f) { return RunProxyPoint(f, drop); });
+    PrintProxySweep("Proxy, tail drop (None)", capacity, tail);
+
+    // The same shape as the short test, with the long runs' numbers.
+    EXPECT_GT(noRetry[5].goodput, 0.8 * capacity);
+    EXPECT_LT(noRetry.back().goodput, 0.1 * capacity);
+    EXPECT_LT(retry1[7].goodput, 0.5 * capacity);
 }
 
 } // namespace
