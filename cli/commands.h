@@ -20,6 +20,14 @@ int RunParse(int argc, char** argv);
  */
 int RunProfile(int argc, char** argv);
 
+/**
+ * sipsim validate FILE [--set path=value]...: loads a scenario (text format, or JSON for
+ * *.json), applies the overrides and runs every check made before a run.
+ * \return 0 when the scenario is sound ("FILE: ok (...)"), 2 when it is not (each problem as
+ *         "file:line:col: what is wrong") and on a usage or I/O error
+ */
+int RunValidate(int argc, char** argv);
+
 } // namespace cli
 } // namespace sipsim
 

@@ -18,10 +18,12 @@ PrintUsage(std::ostream& os)
           "                           fault and the response a server answers\n"
           "  profile check FILE|NAME...   check device behaviour profiles (profiles/*.textproto)\n"
           "  profile doc FILE|NAME [-o OUT]   write a profile's compliance page (Markdown)\n"
+          "  validate FILE [--set path=value]...   check a scenario without running it\n"
           "  help                     this text\n"
           "  version                  print the program version\n"
           "\n"
-          "exit codes: 0 success, 1 a message is invalid, 2 usage or I/O error\n";
+          "exit codes: 0 success, 1 a message is invalid, 2 usage or I/O error (validate: 2\n"
+          "when the scenario is invalid)\n";
 }
 
 } // namespace
@@ -42,6 +44,10 @@ main(int argc, char** argv)
     if (std::strcmp(command, "profile") == 0)
     {
         return sipsim::cli::RunProfile(argc - 2, argv + 2);
+    }
+    if (std::strcmp(command, "validate") == 0)
+    {
+        return sipsim::cli::RunValidate(argc - 2, argv + 2);
     }
     if (std::strcmp(command, "help") == 0 || std::strcmp(command, "--help") == 0
         || std::strcmp(command, "-h") == 0)
