@@ -1,0 +1,90 @@
+#include "trace/signal-stop.h"
+
+#include <csignal>
+#include <ns3/simulator.h>
+
+namespace sipsim::trace {
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void
+OnStopSignal(int signal)
+{
+    g_signal = signal;
+    // The next one gets the default action.
+    std::signal(signal, SIG_DFL);
+}
+
+void
+Poll(ns3::Time poll, ns3::Time until)
+{
+    if (g_signal != 0)
+    {
+        ns3::Simulator::Stop();
+        return;
+    }
+    const ns3::Time next = ns3::Simulator::Now() + poll;
+    if (next <= until)
+    {
+        ns3::Simulator::Schedule(poll, &Poll, poll, until);
+    }
+}
+
+} // namespace
+
+void
+InstallStopSignalHandlers()
+{
+    g_signal = 0;
+    std::signal(SIGINT, &OnStopSignal);
+    std::signal(SIGTERM, &OnStopSignal);
+}
+
+void
+RestoreStopSignalHandlers()
+{
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    g_signal = 0;
+}
+
+int
+StopSignalReceived()
+{
+    return g_signal;
+}
+
+std::string
+StopSignalName()
+{
+    switch (g_signal)
+    {
+        case 0:
+            return "";
+        case SIGINT:
+            return "SIGINT";
+        case SIGTERM:
+            return "SIGTERM";
+        default:
+            return "signal " + std::to_string(static_cast<int>(g_signal));
+    }
+}
+
+void
+PollStopSignal(ns3::Time poll, ns3::Time until)
+{
+    if (poll.IsStrictlyPositive() && ns3::Simulator::Now() + poll <= until)
+    {
+        ns3::Simulator::Schedule(poll, &Poll, poll, until);
+    }
+}
+
+void
+RaiseStopSignalForTest(int signal)
+{
+    g_signal = signal;
+}
+
+} // namespace sipsim::trace
