@@ -28,6 +28,12 @@ int RunProfile(int argc, char** argv);
  */
 int RunValidate(int argc, char** argv);
 
+/**
+ * sipsim run FILE [--set path=value]... [--seed N] [--run N] [--out DIR] [--pcap]
+ * [--junit FILE] [--no-progress]: runs a scenario (see run/scenario-runner.h for exit codes).
+ */
+int RunRun(int argc, char** argv);
+
 } // namespace cli
 } // namespace sipsim
 

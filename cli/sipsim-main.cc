@@ -18,6 +18,8 @@ PrintUsage(std::ostream& os)
           "                           fault and the response a server answers\n"
           "  profile check FILE|NAME...   check device behaviour profiles (profiles/*.textproto)\n"
           "  profile doc FILE|NAME [-o OUT]   write a profile's compliance page (Markdown)\n"
+          "  run FILE [--set path=value]... [--seed N] [--run N] [--out DIR] [--pcap]\n"
+          "      [--junit FILE] [--no-progress]   run a scenario: trace.pb, summary.json\n"
           "  validate FILE [--set path=value]...   check a scenario without running it\n"
           "  help                     this text\n"
           "  version                  print the program version\n"
@@ -44,6 +46,10 @@ main(int argc, char** argv)
     if (std::strcmp(command, "profile") == 0)
     {
         return sipsim::cli::RunProfile(argc - 2, argv + 2);
+    }
+    if (std::strcmp(command, "run") == 0)
+    {
+        return sipsim::cli::RunRun(argc - 2, argv + 2);
     }
     if (std::strcmp(command, "validate") == 0)
     {

@@ -305,6 +305,19 @@ SipProxy::StartApplication()
 }
 
 void
+SipProxy::Restart()
+{
+    if (!m_stack)
+    {
+        return;
+    }
+    m_core.reset();
+    m_core = std::make_unique<ProxyCore>(m_stack->GetTransactionLayer(), m_stack->GetTimerService(),
+                                         MakeConfig());
+    m_core->SetObserver(this);
+}
+
+void
 SipProxy::StopApplication()
 {
     // The core stays: transactions in flight finish; new requests still get answers.

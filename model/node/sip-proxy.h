@@ -45,6 +45,12 @@ class SipProxy
 
     const profile::DeviceProfile& GetProfile() const;
 
+    /**
+     * A crash and restart: the core and everything it held (bindings, transactions' contexts,
+     * next hops blocked by Retry-After) is lost and a fresh one starts. For fault injection.
+     */
+    void Restart();
+
     /// The configuration the attributes and the profile make (what StartApplication uses).
     ProxyConfig MakeConfig() const;
 

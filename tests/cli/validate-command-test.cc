@@ -54,7 +54,7 @@ TEST(ValidateCommand, QuickstartIsOk)
     const auto r = Validate(kQuickstart);
     EXPECT_EQ(r.exitCode, 0) << r.out;
     EXPECT_EQ(r.out, kQuickstart
-                         + ": ok (6 nodes, 5 links, 5 groups, 40 phones, 0 faults, "
+                         + ": ok (6 nodes, 5 links, 5 groups, 200 phones, 0 faults, "
                            "2 expectations)\n");
 }
 

@@ -631,7 +631,7 @@ TEST(ScenarioShipped, QuickstartValidates)
     ASSERT_TRUE(s) << error;
     EXPECT_EQ(Join(ValidateScenario(*s, *text, path)), "");
     EXPECT_EQ(s->topology().nodes_size(), 6);
-    EXPECT_EQ(s->traffic().calls_per_second(), 2);
+    EXPECT_EQ(s->traffic().calls_per_second(), 0.2);
     EXPECT_EQ(s->duration_s(), 300);
     ASSERT_EQ(s->expectations_size(), 2);
     EXPECT_EQ(s->expectations(1).status(), 408u);

@@ -1,0 +1,51 @@
+/*
+ * Runs a scenario file: the engine of `sipsim run`. Loads and checks the scenario (and its
+ * --set overrides), builds the topology in ns-3, installs the SIP devices of every node group,
+ * the traffic and the faults, records the Protobuf trace, and writes the summary, the
+ * expectations' verdict and, when asked, a JUnit report.
+ */
+#ifndef SIPSIM_SCENARIO_RUNNER_H
+#define SIPSIM_SCENARIO_RUNNER_H
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sipsim::run {
+
+struct RunOptions
+{
+    std::string scenarioFile;
+    std::vector<std::string> overrides; ///< "path=value", applied in order
+    std::optional<uint32_t> seed;       ///< replaces the scenario's seed
+    std::optional<uint32_t> run;        ///< replaces the scenario's run number
+    std::string outDir = "sipsim-out";  ///< trace.pb[.gz], summary.json (created if missing)
+    bool pcap = false;                  ///< pcap files per node device (also outputs.pcap)
+    std::string junitFile;              ///< JUnit XML report of the expectations; "" = none
+    /// Progress on the error stream: a bar when it is a terminal, else a line every 10 %.
+    bool progress = true;
+    bool checkOnly = false; ///< `sipsim validate`: load, override and check; nothing runs
+};
+
+/// Exit codes of `sipsim run`.
+enum ExitCode : int
+{
+    kOk = 0,           ///< ran; every expectation holds
+    kExpectations = 1, ///< ran; an expectation is violated (listed)
+    kBadInput = 2,     ///< the scenario, an override or an option is wrong; nothing ran
+    kIoError = 3,      ///< the outputs could not be written
+    kInterrupted = 130 ///< SIGINT or SIGTERM: the trace is valid and marked incomplete
+};
+
+/**
+ * Runs the scenario. Diagnostics ("file:line:col: ...") and progress go to `err`, the summary
+ * table to `out`.
+ * \return one of ExitCode
+ */
+int RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+} // namespace sipsim::run
+
+#endif // SIPSIM_SCENARIO_RUNNER_H

@@ -1,0 +1,37 @@
+/*
+ * The checks a topology passes before it is built (Boost.Graph algorithms, no ns-3).
+ */
+#ifndef SIPSIM_TOPOLOGY_TOPOLOGY_VALIDATE_H
+#define SIPSIM_TOPOLOGY_TOPOLOGY_VALIDATE_H
+
+#include "topology/topology.h"
+
+#include <string>
+#include <vector>
+
+namespace sipsim::topology {
+
+/**
+ * Every fault of a topology, one message each, in a stable order; empty when it is valid.
+ *
+ * - node names are unique ("duplicate node name 'x'");
+ * - phones, proxy and gateway nodes have a domain ("phones node 'x' has no domain");
+ * - every domain with phones or gateways has exactly one proxy ("domain a.example (of phones
+ *   node 'x') has no proxy", "domain a.example has 2 proxies: 'p1', 'p2'");
+ * - no link joins a node to itself ("link a-a is a self-loop"), no two links join the same
+ *   nodes ("duplicate link a-b");
+ * - every link has a delay that parses and is not zero ("link a-b has no delay", "link a-b:
+ *   delay 'x' does not parse (e.g. 5ms, 1.5s, 200us)"), a rate that parses and is not zero,
+ *   a loss in [0, 1], a queue of at least one packet;
+ * - the graph is connected (boost::connected_components): "the topology is not connected:
+ *   'c', 'd' cannot be reached from 'a'" (names of the nodes outside the first node's
+ *   component);
+ * - every phones and gateway node reaches a proxy of its domain through proxies and routers
+ *   only, since phones and gateways are end hosts and forward nothing ("phones node 'x'
+ *   (domain a.example) has no path to a proxy of its domain").
+ */
+std::vector<std::string> Validate(const Topology& topology);
+
+} // namespace sipsim::topology
+
+#endif // SIPSIM_TOPOLOGY_TOPOLOGY_VALIDATE_H

@@ -1,0 +1,177 @@
+/*
+ * Tier 3: `sipsim run` on the shipped scenarios, as a user or a CI job runs it. Checks the exit
+ * codes, the trace (read back with TraceReader: header, one call record per attempt, trailer),
+ * summary.json, the JUnit report, determinism (same seed and run: byte-identical traces),
+ * --set overrides and SIGINT (a valid trace marked incomplete).
+ */
+#include "trace/trace-file.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+const std::string kSource = SIPSIM_SOURCE_DIR;
+const std::string kSipsim = SIPSIM_BINARY;
+
+struct Result
+{
+    int exit = -1;
+    std::string output; ///< stdout and stderr
+};
+
+Result
+Sipsim(const std::string& arguments)
+{
+    const std::string command = kSipsim + " " + arguments + " 2>&1";
+    Result result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr)
+    {
+        return result;
+    }
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    {
+        result.output.append(buffer, n);
+    }
+    const int status = pclose(pipe);
+    result.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+std::string
+ReadFile(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string
+TempDir(const std::string& name)
+{
+    const auto dir = std::filesystem::temp_directory_path() / ("sipsim-run-" + name);
+    std::filesystem::remove_all(dir);
+    return dir.string();
+}
+
+const std::string kQuickstart = kSource + "/scenarios/quickstart.textproto";
+
+TEST(SipsimRun, QuickstartRunsAndMeetsItsExpectations)
+{
+    const std::string out = TempDir("quickstart");
+    const Result r = Sipsim("run " + kQuickstart + " --out " + out + " --no-progress --junit " + out
+                            + "/junit.xml");
+    ASSERT_EQ(r.exit, 0) << r.output;
+    EXPECT_NE(r.output.find("ok       completed_ratio >= 0.85"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Registrations: 200 ok, 0 failed"), std::string::npos) << r.output;
+
+    // The trace: header, records, trailer; exactly one call record per call attempt.
+    const auto contents = sipsim::trace::ReadTrace(out + "/trace.pb");
+    ASSERT_TRUE(contents.ok) << contents.error;
+    EXPECT_EQ(contents.header.scenario_name(), "quickstart");
+    EXPECT_EQ(contents.header.seed(), 1u);
+    EXPECT_EQ(contents.header.scenario_text(), ReadFile(kQuickstart));
+    ASSERT_FALSE(contents.records.empty());
+    ASSERT_TRUE(contents.records.back().has_trailer());
+    EXPECT_TRUE(contents.records.back().trailer().complete());
+    size_t calls = 0;
+    size_t placed = 0;
+    for (const auto& record : contents.records)
+    {
+        calls += record.has_call() ? 1 : 0;
+        placed
+            += record.has_user_event() && record.user_event().kind() == sipsim::trace::CALL_PLACED
+                   ? 1
+                   : 0;
+    }
+    EXPECT_GT(calls, 40u);
+    EXPECT_EQ(calls, placed) << "one call record per call attempt";
+
+    const std::string summary = ReadFile(out + "/summary.json");
+    EXPECT_NE(summary.find("\"attempted\""), std::string::npos) << summary;
+    const std::string junit = ReadFile(out + "/junit.xml");
+    EXPECT_NE(junit.find("<testsuite name=\"quickstart\" tests=\"2\" failures=\"0\">"),
+              std::string::npos)
+        << junit;
+}
+
+TEST(SipsimRun, SameSeedAndRunGiveByteIdenticalTraces)
+{
+    const std::string a = TempDir("det-a");
+    const std::string b = TempDir("det-b");
+    const std::string c = TempDir("det-c");
+    ASSERT_EQ(Sipsim("run " + kQuickstart + " --out " + a + " --no-progress").exit, 0);
+    ASSERT_EQ(Sipsim("run " + kQuickstart + " --out " + b + " --no-progress").exit, 0);
+    ASSERT_EQ(Sipsim("run " + kQuickstart + " --out " + c + " --no-progress --run 2").exit, 0);
+    const std::string ta = ReadFile(a + "/trace.pb");
+    EXPECT_GT(ta.size(), 1000u);
+    EXPECT_EQ(ta, ReadFile(b + "/trace.pb"));
+    EXPECT_EQ(ReadFile(a + "/summary.json"), ReadFile(b + "/summary.json"));
+    EXPECT_NE(ta, ReadFile(c + "/trace.pb")) << "another run number draws other values";
+}
+
+TEST(SipsimRun, ViolatedExpectationExitsOneAndIsInTheJunitReport)
+{
+    const std::string out = TempDir("violated");
+    // Nobody answers the phones in b.example: completed_ratio falls to the PSTN share.
+    const Result r
+        = Sipsim("run " + kQuickstart + " --out " + out
+                 + " --no-progress --set groups[1].phones.user.do_not_disturb=true --junit " + out
+                 + "/junit.xml");
+    EXPECT_EQ(r.exit, 1) << r.output;
+    EXPECT_NE(r.output.find("VIOLATED completed_ratio >= 0.85"), std::string::npos) << r.output;
+    EXPECT_NE(ReadFile(out + "/junit.xml").find("failures=\"1\""), std::string::npos);
+    EXPECT_NE(ReadFile(out + "/junit.xml").find("<failure message=\"is "), std::string::npos);
+}
+
+TEST(SipsimRun, BadInputExitsTwoBeforeRunning)
+{
+    const std::string out = TempDir("bad");
+    Result r = Sipsim("run " + kQuickstart + " --out " + out + " --set traffic.calls_per_secnd=3");
+    EXPECT_EQ(r.exit, 2) << r.output;
+    EXPECT_NE(r.output.find("--set traffic.calls_per_secnd: no field calls_per_secnd"),
+              std::string::npos)
+        << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out + "/trace.pb"));
+    r = Sipsim("run " + kQuickstart + " --out " + out + " --set groups[0].node=nowhere");
+    EXPECT_EQ(r.exit, 2) << r.output;
+    EXPECT_NE(r.output.find("unknown node 'nowhere'"), std::string::npos) << r.output;
+    r = Sipsim("run " + kSource + "/scenarios/no-such-file.textproto");
+    EXPECT_EQ(r.exit, 2) << r.output;
+    r = Sipsim("run");
+    EXPECT_EQ(r.exit, 2) << r.output;
+}
+
+TEST(SipsimRun, SigintLeavesAValidTraceMarkedIncomplete)
+{
+    const std::string out = TempDir("sigint");
+    // A long run (10 simulated hours), interrupted after half a second of wall time.
+    const std::string command = kSipsim + " run " + kQuickstart + " --out " + out
+                                + " --no-progress --set duration_s=36000 > /dev/null 2>&1 & pid=$!;"
+                                  " sleep 0.5; kill -INT $pid; wait $pid; echo $?";
+    FILE* pipe = popen(("sh -c '" + command + "'").c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[64] = {};
+    const size_t n = fread(buffer, 1, sizeof buffer - 1, pipe);
+    pclose(pipe);
+    EXPECT_EQ(std::string(buffer, n), "130\n");
+    const auto contents = sipsim::trace::ReadTrace(out + "/trace.pb");
+    ASSERT_TRUE(contents.ok) << contents.error;
+    ASSERT_TRUE(contents.records.back().has_trailer());
+    EXPECT_FALSE(contents.records.back().trailer().complete());
+    EXPECT_EQ(contents.records.back().trailer().stop_reason(), "SIGINT");
+    EXPECT_FALSE(std::filesystem::exists(out + "/trace.pb.tmp"));
+}
+
+} // namespace
