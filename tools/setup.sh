@@ -32,6 +32,7 @@ jobs=${JOBS:-2}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
 
-# The default scenario: two phones on ns-3, alice calling bob over UDP (scenarios/basic-call.cc).
-echo "setup: running the default scenario: build/scenarios/sipsim-basic-call"
-build/scenarios/sipsim-basic-call
+# The default scenario: two domains with a proxy each, 200 phones registering with digest, a PSTN
+# gateway, five minutes of calls (scenarios/quickstart.textproto). Outputs in quickstart-out/.
+echo "setup: running the default scenario: build/cli/sipsim run scenarios/quickstart.textproto"
+build/cli/sipsim run scenarios/quickstart.textproto --out quickstart-out
