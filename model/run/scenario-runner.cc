@@ -377,10 +377,12 @@ InstallGroups(const sc::Scenario& s, World& w, std::string* error)
             {
                 helper.SetAttribute("TimerC", ns3::TimeValue(ns3::Seconds(t.timer_c_s())));
             }
-            std::map<std::string, std::string> users(p.users().begin(), p.users().end());
-            if (users.empty())
+            // The domain's phone users, then the group's own table (which wins for a user in
+            // both: a proxy whose table disagrees with a phone's password).
+            std::map<std::string, std::string> users = passwords[node.domain];
+            for (const auto& [user, password] : p.users())
             {
-                users = passwords[node.domain];
+                users[user] = password;
             }
             std::string table;
             for (const auto& [user, password] : users)

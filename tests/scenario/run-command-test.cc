@@ -2,10 +2,12 @@
  * Tier 3: `sipsim run` on the shipped scenarios, as a user or a CI job runs it. Checks the exit
  * codes, the trace (read back with TraceReader: header, one call record per attempt, trailer),
  * summary.json, the JUnit report, determinism (same seed and run: byte-identical traces),
- * --set overrides and SIGINT (a valid trace marked incomplete).
+ * --set overrides and SIGINT (a valid trace marked incomplete). Every shipped scenario but
+ * `large` (a benchmark: bench/run-scenarios.sh) runs and meets its own expectations.
  */
 #include "trace/trace-file.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -172,6 +175,73 @@ TEST(SipsimRun, SigintLeavesAValidTraceMarkedIncomplete)
     EXPECT_FALSE(contents.records.back().trailer().complete());
     EXPECT_EQ(contents.records.back().trailer().stop_reason(), "SIGINT");
     EXPECT_FALSE(std::filesystem::exists(out + "/trace.pb.tmp"));
+}
+
+/// The shipped scenario files (scenarios/*.textproto) but `large`, by name, sorted.
+std::vector<std::string>
+ShippedScenarios()
+{
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(kSource + "/scenarios"))
+    {
+        if (entry.path().extension() == ".textproto" && entry.path().stem() != "large")
+        {
+            names.push_back(entry.path().stem().string());
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+class ShippedScenario : public ::testing::TestWithParam<std::string>
+{};
+
+TEST_P(ShippedScenario, RunsAndMeetsItsExpectations)
+{
+    const std::string name = GetParam();
+    const std::string file = kSource + "/scenarios/" + name + ".textproto";
+    const std::string out = TempDir("shipped-" + name);
+    const Result r = Sipsim("run " + file + " --out " + out + " --no-progress");
+    ASSERT_EQ(r.exit, 0) << r.output;
+    EXPECT_EQ(r.output.find("VIOLATED"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Expectations:\n  ok"), std::string::npos)
+        << "a shipped scenario asserts something\n"
+        << r.output;
+
+    const auto contents = sipsim::trace::ReadTrace(out + "/trace.pb");
+    ASSERT_TRUE(contents.ok) << contents.error;
+    EXPECT_EQ(contents.header.scenario_name(), name) << "the scenario's name is its file's";
+    EXPECT_EQ(contents.header.scenario_text(), ReadFile(file));
+    ASSERT_FALSE(contents.records.empty());
+    ASSERT_TRUE(contents.records.back().has_trailer());
+    EXPECT_TRUE(contents.records.back().trailer().complete());
+    size_t calls = 0;
+    size_t placed = 0;
+    for (const auto& record : contents.records)
+    {
+        calls += record.has_call() ? 1 : 0;
+        placed
+            += record.has_user_event() && record.user_event().kind() == sipsim::trace::CALL_PLACED
+                   ? 1
+                   : 0;
+    }
+    EXPECT_GT(calls, 0u);
+    EXPECT_EQ(calls, placed) << "one call record per call attempt";
+    EXPECT_TRUE(std::filesystem::exists(out + "/summary.json"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenario, ::testing::ValuesIn(ShippedScenarios()),
+                         [](const ::testing::TestParamInfo<std::string>& scenario) {
+                             std::string id = scenario.param;
+                             std::replace(id.begin(), id.end(), '-', '_');
+                             return id;
+                         });
+
+TEST(SipsimRun, LargeScenarioIsValid)
+{
+    // Not run here (minutes of wall time); it must stay a valid scenario all the same.
+    const Result r = Sipsim("validate " + kSource + "/scenarios/large.textproto");
+    EXPECT_EQ(r.exit, 0) << r.output;
 }
 
 } // namespace

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Times `sipsim run` on the shipped scenarios quickstart and large and prints a Markdown table:
+# wall and CPU time, simulated calls per wall-clock second, peak resident memory and peak memory
+# per simulated phone; then the memory of an idle registered phone (large with no calls,
+# against the same scenario with one phone per group).
+#
+#   bench/run-scenarios.sh [SIPSIM]      SIPSIM: the sipsim binary (default build/cli/sipsim)
+#   SCENARIOS="quickstart" bench/run-scenarios.sh build/cli/sipsim
+#
+# Needs GNU time (/usr/bin/time -v) and python3. Outputs go to a temporary directory.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sipsim="${1:-$here/build/cli/sipsim}"
+scenarios="${SCENARIOS:-quickstart large}"
+work="$(mktemp -d -t sipsim-bench-XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+if [[ ! -x "$sipsim" ]]; then
+    echo "run-scenarios.sh: $sipsim is not an executable (build the sipsim target first)" >&2
+    exit 2
+fi
+
+# run NAME FILE [--set ...]: runs the scenario under GNU time; writes $work/NAME.{time,out,json}.
+run() {
+    local name="$1" file="$2"
+    shift 2
+    /usr/bin/time -v -o "$work/$name.time" "$sipsim" run "$file" --out "$work/$name" \
+        --no-progress "$@" >"$work/$name.out" 2>&1 || {
+        local rc=$?
+        # 1: an expectation does not hold; the timing is still valid.
+        if [[ $rc -ne 1 ]]; then
+            echo "run-scenarios.sh: $name failed (exit $rc):" >&2
+            tail -20 "$work/$name.out" >&2
+            exit 1
+        fi
+    }
+}
+
+# figures NAME FILE: one JSON line with the measurements of run NAME.
+figures() {
+    python3 - "$work/$1.time" "$work/$1/summary.json" "$work/$1.out" "$2" <<'PY'
+import json, re, sys
+time_file, summary_file, out_file, scenario = sys.argv[1:5]
+t = open(time_file).read()
+def field(name):
+    return re.search(re.escape(name) + r":\s*(.+)", t).group(1).strip()
+wall_text = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+wall = 0.0
+for part in wall_text.split(":"):
+    wall = wall * 60 + float(part)
+cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+rss = int(field("Maximum resident set size (kbytes)")) * 1024
+summary = json.load(open(summary_file))
+calls = summary["calls"]["attempted"] if "calls" in summary else summary["attempted"]
+text = open(scenario).read()
+# Phones: the counts of the phones groups, after --set overrides (printed by the run as
+# "Registrations: N ok"); the file's counts when the users do not register.
+phones = sum(int(c) for c in re.findall(r"phones\s*{[^}]*?count:\s*(\d+)", text, re.S))
+duration = float(re.search(r"^duration_s:\s*([\d.]+)", text, re.M).group(1))
+print(json.dumps(dict(wall=wall, cpu=cpu, rss=rss, calls=calls, phones=phones,
+                      duration=duration)))
+PY
+}
+
+echo "sipsim: $sipsim ($("$sipsim" version 2>/dev/null || echo unknown))" >&2
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" >&2
+echo
+echo "| scenario | phones | calls simulated | simulated s | wall s | CPU s | calls / wall s | calls / CPU s | peak RSS (MiB) | peak RSS / phone (bytes) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for name in $scenarios; do
+    file="$here/scenarios/$name.textproto"
+    run "$name" "$file"
+    figures "$name" "$file" | python3 -c '
+import json, sys
+f = json.loads(sys.stdin.read())
+name, calls, wall, cpu, rss, phones = (sys.argv[1], f["calls"], f["wall"], f["cpu"], f["rss"],
+                                       f["phones"])
+duration = f["duration"]
+print(f"| {name} | {phones:,} | {calls:,} | {duration:g} | {wall:.2f} | {cpu:.2f} | "
+      f"{calls / wall:,.0f} | {calls / max(cpu, 1e-9):,.0f} | {rss / 2**20:,.1f} | "
+      f"{rss / phones:,.0f} |")
+' "$name"
+done
+
+if [[ " $scenarios " == *" large "* ]]; then
+    # An idle registered phone: large without calls for 60 s (every phone registered), minus
+    # the same with one phone per group; the difference over the phones.
+    file="$here/scenarios/large.textproto"
+    run large-idle "$file" --set traffic.calls_per_second=0 --set duration_s=60 --set warmup_s=0
+    run large-base "$file" --set traffic.calls_per_second=0 --set duration_s=60 --set warmup_s=0 \
+        --set groups[0].phones.count=1 --set groups[1].phones.count=1
+    python3 - "$work/large-idle.time" "$work/large-base.time" "$work/large-idle.out" <<'PY'
+import re, sys
+def rss(path):
+    return int(re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", open(path).read()).group(1)) * 1024
+idle, base = rss(sys.argv[1]), rss(sys.argv[2])
+registered = int(re.search(r"Registrations: (\d+) ok", open(sys.argv[3]).read()).group(1))
+print()
+phones = 10000
+print("| idle run | phones | registered | peak RSS (MiB) | baseline, 2 phones (MiB) | bytes per idle phone |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
+print(f"| large, no calls, 60 s | {phones:,} | {registered:,} | {idle / 2**20:,.1f} | "
+      f"{base / 2**20:,.1f} | {(idle - base) / (phones - 2):,.0f} |")
+PY
+fi
