@@ -105,6 +105,12 @@ SipPhone::GetTypeId()
                             ns3::BooleanValue(false),
                             ns3::MakeBooleanAccessor(&SipPhone::m_registerOnStart),
                             ns3::MakeBooleanChecker())
+              .AddAttribute("RegisterSpread",
+                            "With RegisterOnStart, the users' first REGISTERs are spread evenly "
+                            "over this time from the start (user i at i/N of it); 0: all at once.",
+                            ns3::TimeValue(ns3::Seconds(0)),
+                            ns3::MakeTimeAccessor(&SipPhone::m_registerSpread),
+                            ns3::MakeTimeChecker())
               .AddAttribute("RegisterExpires", "Expiry asked for in REGISTER (s).",
                             ns3::UintegerValue(3600),
                             ns3::MakeUintegerAccessor(&SipPhone::m_registerExpires),
@@ -292,9 +298,20 @@ SipPhone::StartApplication()
     m_started = true;
     if (m_registerOnStart)
     {
+        // Spread over RegisterSpread, user i at i / N of it: deterministic, and no avalanche
+        // of simultaneous REGISTERs unless asked for (RegisterSpread 0).
+        const auto n = static_cast<double>(m_users.size());
         for (uint32_t i = 0; i < m_users.size(); ++i)
         {
-            Register(i);
+            const ns3::Time at = m_registerSpread * (static_cast<double>(i) / n);
+            if (at.IsZero())
+            {
+                Register(i);
+            }
+            else
+            {
+                ns3::Simulator::Schedule(at, [this, i]() { Register(i); });
+            }
         }
     }
 }

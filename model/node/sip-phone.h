@@ -174,6 +174,7 @@ class SipPhone
     bool m_dndAll = false;
     bool m_registerOnStart = false;
     uint32_t m_registerExpires = 3600;
+    ns3::Time m_registerSpread;
     ns3::Time m_inviteExpires;
     ns3::Time m_cancelAfter;
     uint32_t m_maxRetries = 1;

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ns3/arp-cache.h>
 #include <ns3/core-module.h>
 #include <ns3/csma-module.h>
 #include <ns3/internet-module.h>
+#include <ns3/ipv4-interface.h>
+#include <ns3/ipv4-l3-protocol.h>
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
 #include <sstream>
@@ -111,6 +114,22 @@ NetworkBuilder::Build(const Topology& topology, std::string* error)
         const uint16_t metric = MetricOf(*ParseDelaySeconds(props.delay));
         na->GetObject<ns3::Ipv4>()->SetMetric(link.interfaceA, metric);
         nb->GetObject<ns3::Ipv4>()->SetMetric(link.interfaceB, metric);
+        if (props.lan)
+        {
+            // ARP holds packets to a neighbour it is still resolving in a queue of 3 by
+            // default: a burst to a new neighbour (every phone of a LAN registering at once)
+            // would lose all but 3. Give it the link's queue size.
+            for (const auto& [node, interface] :
+                 {std::make_pair(na, link.interfaceA), std::make_pair(nb, link.interfaceB)})
+            {
+                const auto l3 = node->GetObject<ns3::Ipv4L3Protocol>();
+                if (l3 && l3->GetInterface(interface)->GetArpCache())
+                {
+                    l3->GetInterface(interface)->GetArpCache()->SetAttribute(
+                        "PendingQueueSize", ns3::UintegerValue(props.queuePackets));
+                }
+            }
+        }
         m_links.push_back(link);
         if (props.loss > 0)
         {
