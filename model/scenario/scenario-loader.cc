@@ -1425,10 +1425,10 @@ class Validator
         {
             Error(path + ".channels", "a gateway needs channels > 0");
         }
-        if (g.full_status() > g.channels())
+        if (g.full_status() != 0 && g.full_status() != 503 && g.full_status() != 486)
         {
             Error(path + ".full_status",
-                  "is above channels (" + std::to_string(g.channels()) + ")");
+                  "is the response to a call when every channel is busy: 503 or 486");
         }
         CheckProbability(path + ".pstn_answer_probability", g.pstn_answer_probability());
         CheckProbability(path + ".pstn_busy_probability", g.pstn_busy_probability());
