@@ -86,8 +86,8 @@ class RawUas
                     // RFC 3261 9.2: the INVITE it cancels gets 487 (same branch).
                     for (auto it = requests.rbegin(); it != requests.rend(); ++it)
                     {
-                        if (it->GetMethodName() == "INVITE" &&
-                            it->GetTopVia()->Branch() == request.GetTopVia()->Branch())
+                        if (it->GetMethodName() == "INVITE"
+                            && it->GetTopVia()->Branch() == request.GetTopVia()->Branch())
                         {
                             Send(BuildResponse(*it, 487, {}, "uas"), from);
                             break;
