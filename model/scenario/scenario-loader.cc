@@ -4,6 +4,7 @@
 #include "scenario/scenario-loader.h"
 
 #include "profile/device-profile.h"
+#include "profile/text-format-errors.h"
 
 #include <algorithm>
 #include <cctype>
@@ -58,24 +59,6 @@ LineColOf(std::string_view text, size_t offset, int* line, int* column)
     *column = static_cast<int>(nl == std::string_view::npos ? offset : offset - nl - 1);
 }
 
-/// The last whole-word occurrence of word at or before offset, or npos.
-size_t
-FindWordBefore(std::string_view text, std::string_view word, size_t offset)
-{
-    for (size_t at = text.rfind(word, offset); at != std::string_view::npos;
-         at = at == 0 ? std::string_view::npos : text.rfind(word, at - 1))
-    {
-        const bool startOk = at == 0 || !IsWordChar(text[at - 1]);
-        const size_t end = at + word.size();
-        const bool endOk = end >= text.size() || !IsWordChar(text[end]);
-        if (startOk && endOk)
-        {
-            return at;
-        }
-    }
-    return std::string_view::npos;
-}
-
 /// The words a parser message quotes ("... has no field named \"rowz\"").
 std::vector<std::string>
 QuotedWords(const std::string& message)
@@ -102,61 +85,6 @@ QuotedWords(const std::string& message)
     }
     return words;
 }
-
-/**
- * Collects the first error of the text-format parser as "file:line:col: message", moved back to
- * the offending word when the parser reports it at the token after it (as device-profile.cc).
- */
-class FirstError : public google::protobuf::io::ErrorCollector
-{
-  public:
-    FirstError(std::string_view fileName, std::string_view text)
-        : m_fileName(fileName)
-        , m_text(text)
-    {}
-
-    void AddError(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override
-    {
-        if (!m_error.empty())
-        {
-            return;
-        }
-        Locate(message, &line, &column);
-        m_error = m_fileName + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1)
-                  + ": " + message;
-    }
-
-    const std::string& Error() const { return m_error; }
-
-  private:
-    void Locate(const std::string& message, int* line, int* column) const
-    {
-        const bool enumValue = message.find("Unknown enumeration value") != std::string::npos;
-        if (!enumValue && message.find("has no field named") == std::string::npos)
-        {
-            return;
-        }
-        const auto words = QuotedWords(message);
-        if (words.empty())
-        {
-            return;
-        }
-        // "Unknown enumeration value of \"X\" for field \"kind\"" names the value first;
-        // "Message type \"T\" has no field named \"f\"" names the field last.
-        const std::string& word = enumValue ? words.front() : words.back();
-        const size_t offset = OffsetOf(m_text, *line, *column);
-        const auto at = FindWordBefore(m_text, word, offset);
-        if (at != std::string_view::npos)
-        {
-            LineColOf(m_text, at, line, column);
-        }
-    }
-
-    std::string m_fileName;
-    std::string_view m_text;
-    std::string m_error;
-};
 
 /// One component of a field path: "groups[1]" is {groups, 1}, "attributes[Key]" {attributes, Key}.
 struct PathPart
@@ -638,7 +566,7 @@ ParseScenario(std::string_view text, std::string_view fileName, bool json, std::
         return std::nullopt;
     }
     TextFormat::Parser parser;
-    FirstError collector(fileName, text);
+    TextFormatErrors collector(fileName, text);
     parser.RecordErrorsTo(&collector);
     if (!parser.ParseFromString(std::string(text), &scenario))
     {
