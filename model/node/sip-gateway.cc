@@ -1,5 +1,6 @@
 #include "node/sip-gateway.h"
 
+#include "node/node-config.h"
 #include "ua/ua-messages.h"
 
 #include <algorithm>
@@ -19,45 +20,7 @@ namespace sipsim {
 NS_LOG_COMPONENT_DEFINE("SipGateway");
 NS_OBJECT_ENSURE_REGISTERED(SipGateway);
 
-namespace {
-
-std::string
-Trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    {
-        s.remove_suffix(1);
-    }
-    return std::string(s);
-}
-
-std::vector<std::string>
-SplitTargets(std::string_view list)
-{
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos <= list.size())
-    {
-        size_t comma = list.find(',', pos);
-        if (comma == std::string_view::npos)
-        {
-            comma = list.size();
-        }
-        std::string item = Trim(list.substr(pos, comma - pos));
-        if (!item.empty())
-        {
-            out.push_back(std::move(item));
-        }
-        pos = comma + 1;
-    }
-    return out;
-}
-
-} // namespace
+namespace {} // namespace
 
 ns3::TypeId
 SipGateway::GetTypeId()
@@ -245,12 +208,7 @@ SipGateway::LoadProfile()
     std::string error;
     m_profile = profile::LoadProfileByName(m_profileName, &error);
     NS_ABORT_MSG_IF(!m_profile, "SipGateway: " << error);
-    std::string list;
-    for (const std::string& c : m_profile->codecs())
-    {
-        list += (list.empty() ? "" : ",") + c;
-    }
-    std::optional<std::vector<sdp::Codec>> codecs = sdp::ParseCodecList(list, &error);
+    std::optional<std::vector<sdp::Codec>> codecs = ProfileCodecs(*m_profile, &error);
     NS_ABORT_MSG_IF(!codecs || codecs->empty(),
                     "SipGateway: profile " << m_profileName << " has no usable codecs " << error);
     m_codecs = std::move(*codecs);
@@ -306,7 +264,7 @@ SipGateway::StartApplication()
                                                 "on the node)");
         host.SetFallbackUserAgent(m_ua);
     }
-    m_targets = SplitTargets(m_pstnTargets);
+    m_targets = SplitCommaList(m_pstnTargets);
     m_running = true;
     ScheduleNextPstnArrival();
 }

@@ -4,6 +4,7 @@
  */
 #include "node/sip-phone.h"
 
+#include "node/node-config.h"
 #include "node/sip-endpoint.h"
 #include "sdp/sdp.h"
 #include "ua/ua-messages.h"
@@ -52,17 +53,6 @@ CloneVariable(const ns3::Ptr<ns3::RandomVariableStream>& prototype)
         }
     }
     return factory.Create<ns3::RandomVariableStream>();
-}
-
-std::string
-JoinCodecs(const profile::DeviceProfile& profile)
-{
-    std::string list;
-    for (const auto& codec : profile.codecs())
-    {
-        list += (list.empty() ? "" : ",") + codec;
-    }
-    return list;
 }
 
 } // namespace
@@ -173,6 +163,10 @@ SipPhone::EnsureReady()
         NS_ABORT_MSG_IF(!m_profile, "SipPhone: " << error);
         NS_ABORT_MSG_IF(m_profile->kind() != profile::PHONE,
                         "SipPhone: profile '" << m_profile->name() << "' is not a PHONE profile");
+        auto codecs = ProfileCodecs(*m_profile, &error);
+        NS_ABORT_MSG_IF(!codecs, "SipPhone: profile '" << m_profile->name()
+                                                       << "' has a bad codec: " << error);
+        m_codecs = std::move(*codecs);
     }
     if (!m_endpoint && GetNode())
     {
@@ -345,8 +339,7 @@ SipPhone::SdpParams(uint32_t index) const
     params.sessionVersion = 1;
     params.address = FormatIpv4(m_endpoint->GetHost().GetLocalPeer(TransportProtocol::Udp).address);
     params.port = static_cast<uint16_t>(m_rtpPortBase + 2 * (index % 20000));
-    const auto codecs = sdp::ParseCodecList(JoinCodecs(*m_profile));
-    params.codecs = codecs ? *codecs : std::vector<sdp::Codec>{};
+    params.codecs = m_codecs;
     return params;
 }
 
@@ -535,13 +528,8 @@ SipPhone::OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
             reject(profile::MALFORMED_REQUEST, 400, {});
             return;
         }
-        const auto local = sdp::ParseCodecList(JoinCodecs(*m_profile));
-        std::optional<std::string> answer;
-        if (local)
-        {
-            // RFC 3264 6.1: the codecs common to the offer and the profile, in the offer's order.
-            answer = sdp::BuildAnswer(*offer, *local, SdpParams(index));
-        }
+        // RFC 3264 6.1: the codecs common to the offer and the profile, in the offer's order.
+        std::optional<std::string> answer = sdp::BuildAnswer(*offer, m_codecs, SdpParams(index));
         if (!answer)
         {
             reject(profile::SDP_MISMATCH, 488, {{"Accept", "application/sdp"}});

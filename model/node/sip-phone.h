@@ -181,6 +181,7 @@ class SipPhone
     uint16_t m_rtpPortBase = 16384;
 
     std::shared_ptr<const profile::DeviceProfile> m_profile;
+    std::vector<sdp::Codec> m_codecs; ///< the profile's codecs, parsed once
     ns3::Ptr<SipEndpoint> m_endpoint;
     std::deque<User> m_users; ///< grows in chunks: no doubling, stable addresses
     std::unordered_map<UserAgent*, uint32_t> m_byUa;

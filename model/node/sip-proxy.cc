@@ -3,6 +3,7 @@
  */
 #include "node/sip-proxy.h"
 
+#include "node/node-config.h"
 #include "transport/sip-stack.h"
 
 #include <ns3/abort.h>
@@ -18,24 +19,6 @@ NS_LOG_COMPONENT_DEFINE("SipProxy");
 NS_OBJECT_ENSURE_REGISTERED(SipProxy);
 
 namespace {
-
-std::vector<std::string>
-SplitList(const std::string& text)
-{
-    std::vector<std::string> out;
-    std::string item;
-    std::istringstream in(text);
-    while (std::getline(in, item, ','))
-    {
-        const auto first = item.find_first_not_of(" \t");
-        const auto last = item.find_last_not_of(" \t");
-        if (first != std::string::npos)
-        {
-            out.push_back(item.substr(first, last - first + 1));
-        }
-    }
-    return out;
-}
 
 /// "10.1.2.2:5060" or "10.1.2.2" (port 5060); aborts with the attribute's name when bad.
 Peer
@@ -214,7 +197,7 @@ SipProxy::MakeConfig() const
         config.self.port = stack->GetPort();
         config.domains.push_back(FormatIpv4(config.self.address));
     }
-    for (const auto& domain : SplitList(m_domains))
+    for (const auto& domain : SplitCommaList(m_domains))
     {
         config.domains.push_back(domain);
     }
@@ -226,18 +209,18 @@ SipProxy::MakeConfig() const
     config.recordRoute = m_recordRoute;
     config.timerC = std::chrono::nanoseconds(m_timerC.GetNanoSeconds());
     config.maxRequestUriLength = m_maxRequestUriLength;
-    for (const auto& tag : SplitList(m_extensions))
+    for (const auto& tag : SplitCommaList(m_extensions))
     {
         config.supportedExtensions.insert(tag);
     }
     // 405 only when the profile generates it and the scenario restricts the methods.
-    const auto allowed = SplitList(m_allowedMethods);
+    const auto allowed = SplitCommaList(m_allowedMethods);
     if (!allowed.empty() && profile::CodeFor(p, profile::METHOD_NOT_ALLOWED) != 0)
     {
         config.allowedMethods = std::set<std::string>(allowed.begin(), allowed.end());
     }
     config.rejectUnknownMethods = profile::CodeFor(p, profile::NOT_IMPLEMENTED) != 0;
-    for (const auto& route : SplitList(m_routes))
+    for (const auto& route : SplitCommaList(m_routes))
     {
         const auto eq = route.find('=');
         NS_ABORT_MSG_IF(eq == std::string::npos,
@@ -253,7 +236,7 @@ SipProxy::MakeConfig() const
     config.forward503 = on503.action() == profile::FORWARD
                         && (on503.forward_as() == 0 || on503.forward_as() == 503);
     std::map<std::string, std::string> users;
-    for (const auto& entry : SplitList(m_users))
+    for (const auto& entry : SplitCommaList(m_users))
     {
         const auto colon = entry.find(':');
         NS_ABORT_MSG_IF(colon == std::string::npos,
@@ -280,7 +263,7 @@ SipProxy::MakeConfig() const
     config.authConfig.nonceLifetime = nonceLifetime;
     config.authConfig.preauthentication
         = m_preauthentication && profile::CodeFor(p, profile::PREAUTH_FAILED) != 0;
-    for (const auto& user : SplitList(m_preauthorized))
+    for (const auto& user : SplitCommaList(m_preauthorized))
     {
         config.authConfig.preauthorizedUsers.insert(user);
     }
