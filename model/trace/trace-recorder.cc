@@ -383,25 +383,26 @@ TraceRecorder::OnState(uint32_t index, TransactionId id, std::string_view kind,
 void
 TraceRecorder::AttachPhone(ns3::Ptr<SipPhone> phone, const std::string& name)
 {
-    App app;
-    app.kind = AppKind::Phone;
-    app.name = name;
-    app.object = phone;
-    app.node = phone->GetNode() ? phone->GetNode()->GetId() : 0;
-    m_apps.push_back(app);
-    Connect(phone, "DeviceEvent", ns3::MakeCallback(&TraceRecorder::OnDeviceEvent, this));
+    AttachDevice(phone, AppKind::Phone, name);
 }
 
 void
 TraceRecorder::AttachGateway(ns3::Ptr<SipGateway> gateway, const std::string& name)
 {
+    AttachDevice(gateway, AppKind::Gateway, name);
+}
+
+void
+TraceRecorder::AttachDevice(ns3::Ptr<ns3::Application> device, AppKind kind,
+                            const std::string& name)
+{
     App app;
-    app.kind = AppKind::Gateway;
+    app.kind = kind;
     app.name = name;
-    app.object = gateway;
-    app.node = gateway->GetNode() ? gateway->GetNode()->GetId() : 0;
+    app.object = device;
+    app.node = device->GetNode() ? device->GetNode()->GetId() : 0;
     m_apps.push_back(app);
-    Connect(gateway, "DeviceEvent", ns3::MakeCallback(&TraceRecorder::OnDeviceEvent, this));
+    Connect(device, "DeviceEvent", ns3::MakeCallback(&TraceRecorder::OnDeviceEvent, this));
 }
 
 void

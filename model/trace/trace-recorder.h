@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <ns3/application.h>
 #include <ns3/callback.h>
 #include <ns3/event-id.h>
 #include <ns3/nstime.h>
@@ -200,6 +201,8 @@ class TraceRecorder
     using CallKey = std::tuple<uint32_t, std::string, uint32_t>; ///< node, user, call
 
     void Emit(Record& record);
+    /// A phone or gateway: its DeviceEvents (UserEvents, CallRecords, Registrations), samples.
+    void AttachDevice(ns3::Ptr<ns3::Application> device, AppKind kind, const std::string& name);
     void Connect(ns3::Ptr<ns3::Object> object, const std::string& source,
                  const ns3::CallbackBase& callback);
     void Disconnect();
