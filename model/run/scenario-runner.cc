@@ -34,6 +34,10 @@
 #include <sstream>
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #ifndef SIPSIM_VERSION
 #define SIPSIM_VERSION "unknown"
 #endif
@@ -832,6 +836,47 @@ PrintSummary(std::ostream& out, const trace::Summary& sum, const World& w, doubl
     out << std::defaultfloat;
 }
 
+/// The process's memory when the simulation stops (before anything is torn down): the heap the
+/// allocator has handed out and not had back (glibc's mallinfo2: the live state of every model,
+/// transaction, timer and packet), and the peak resident set size of the whole run (VmHWM).
+/// Zero where they cannot be read (another C library, or a sanitizer's allocator).
+struct MemoryUse
+{
+    uint64_t heapInUse = 0;
+    uint64_t peakRss = 0;
+};
+
+MemoryUse
+MeasureMemory()
+{
+    MemoryUse m;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    const struct mallinfo2 info = ::mallinfo2();
+    m.heapInUse = info.uordblks + info.hblkhd;
+#endif
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+    {
+        if (line.rfind("VmHWM:", 0) == 0)
+        {
+            m.peakRss = std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+        }
+    }
+    return m;
+}
+
+void
+PrintMemory(std::ostream& out, const MemoryUse& m)
+{
+    if (m.heapInUse == 0 && m.peakRss == 0)
+    {
+        return;
+    }
+    out << "Memory: heap in use when the run stopped " << m.heapInUse << " bytes, peak RSS "
+        << m.peakRss << " bytes\n";
+}
+
 } // namespace
 
 int
@@ -1017,6 +1062,7 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     }
     ns3::Simulator::Stop(end);
     ns3::Simulator::Run();
+    const MemoryUse memory = MeasureMemory();
     const int signal = trace::StopSignalReceived();
     const std::string signalName = trace::StopSignalName();
     trace::RestoreStopSignalHandlers();
@@ -1029,6 +1075,7 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     summaryFile << sum.ToJson();
     summaryFile.close();
     PrintSummary(out, sum, w, s.warmup_s());
+    PrintMemory(out, memory);
     ns3::Simulator::Destroy();
     if (!written || !summaryFile)
     {

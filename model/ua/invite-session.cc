@@ -401,7 +401,7 @@ InviteSession::RetryWithCredentials(const Message& response)
     }
     m_authTried |= kind;
     ++m_authRetries;
-    m_challenges[kind - 1] = response;
+    m_challenges[kind - 1] = UserAgent::ChallengesOf(response);
     m_nonceCounts[kind - 1] = 1;
     // Same Call-ID, From tag and To; the next CSeq; a new transaction (so a new branch).
     ClearDialog(); // early dialogs of the challenged INVITE ended with it (12.3)
@@ -412,11 +412,11 @@ InviteSession::RetryWithCredentials(const Message& response)
     // wants it answered again, and RFC 2617 3.2.2 the next nonce-count for its nonce; the
     // credentials already sent (nc=1 again) are a replay to the server that checks them.
     const int other = 2 - kind;
-    if (m_challenges[other])
+    if (!m_challenges[other].empty())
     {
         bool ignored = false;
         const std::string again
-            = m_ua.AnswerChallenge(*m_challenges[other], "INVITE", m_invite.GetRequestUriText(),
+            = m_ua.AnswerChallenge(m_challenges[other], "INVITE", m_invite.GetRequestUriText(),
                                    m_invite.GetBody(), &ignored, ++m_nonceCounts[other]);
         if (!again.empty())
         {
@@ -487,13 +487,13 @@ InviteSession::ResendInvite()
     // 3.2.2): a server checking nonce-counts takes the same nc twice for a replay.
     for (int k = 0; k < 2; ++k)
     {
-        if (!m_challenges[k])
+        if (m_challenges[k].empty())
         {
             continue;
         }
         bool ignored = false;
         const std::string again
-            = m_ua.AnswerChallenge(*m_challenges[k], "INVITE", m_invite.GetRequestUriText(),
+            = m_ua.AnswerChallenge(m_challenges[k], "INVITE", m_invite.GetRequestUriText(),
                                    m_invite.GetBody(), &ignored, ++m_nonceCounts[k]);
         if (!again.empty())
         {

@@ -5,6 +5,7 @@
 #ifndef SIPSIM_INVITE_SESSION_H
 #define SIPSIM_INVITE_SESSION_H
 
+#include "message/auth-header.h"
 #include "transaction/transaction-layer.h"
 #include "ua/dialog.h"
 #include "ua/ua-config.h"
@@ -142,7 +143,7 @@ class InviteSession
     uint8_t m_authRetries = 0;    ///< authenticated retries sent (stale ones included)
     /// The last 401 [0] and 407 [1] answered, and how many INVITEs answered their nonce
     /// (RFC 2617 3.2.2 nonce-count): a later retry answers both again (RFC 3261 22.3).
-    std::optional<Message> m_challenges[2];
+    std::vector<Challenge> m_challenges[2]; ///< parsed; empty: none
     uint32_t m_nonceCounts[2] = {0, 0};
     TransactionId m_inviteTxn = 0;
     TransactionId m_byeTxn = 0;

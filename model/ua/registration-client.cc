@@ -92,11 +92,11 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
         // registrar's 401), is answered again (RFC 3261 22.3) with the next nonce-count for
         // its nonce (RFC 2617 3.2.2: the same credentials again are a replay).
         const int other = proxyAuth ? 0 : 1;
-        if ((m_authTried & (other + 1)) != 0 && m_challenges[other])
+        if ((m_authTried & (other + 1)) != 0 && !m_challenges[other].empty())
         {
             bool ignored = false;
             const std::string again
-                = m_ua.AnswerChallenge(*m_challenges[other], "REGISTER", config.registrarUri, {},
+                = m_ua.AnswerChallenge(m_challenges[other], "REGISTER", config.registrarUri, {},
                                        &ignored, ++m_nonceCounts[other]);
             if (!again.empty())
             {
@@ -142,7 +142,7 @@ RegistrationClient::OnResponse(TransactionId id, const Message& response)
         {
             m_authTried |= kind;
             ++m_authRetries;
-            m_challenges[kind - 1] = response;
+            m_challenges[kind - 1] = UserAgent::ChallengesOf(response);
             m_nonceCounts[kind - 1] = 1;
             if (Send(m_asked, credentials, code == 407))
             {

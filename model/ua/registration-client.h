@@ -5,12 +5,14 @@
 #ifndef SIPSIM_REGISTRATION_CLIENT_H
 #define SIPSIM_REGISTRATION_CLIENT_H
 
+#include "message/auth-header.h"
 #include "transaction/transaction-layer.h"
 #include "ua/ua-host.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sipsim {
 
@@ -84,7 +86,7 @@ class RegistrationClient
     uint8_t m_authRetries = 0; ///< authenticated retries of the current operation
     /// The last 401 [0] and 407 [1] answered, and how many REGISTERs answered their nonce
     /// (RFC 2617 3.2.2 nonce-count): an authenticated retry answers both (RFC 3261 22.3).
-    std::optional<Message> m_challenges[2];
+    std::vector<Challenge> m_challenges[2]; ///< parsed; empty: none
     uint32_t m_nonceCounts[2] = {0, 0};
     enum class Queued : uint8_t
     {

@@ -188,9 +188,26 @@ UserAgent::AnswerChallenge(const Message& response, std::string_view method,
     {
         return {};
     }
-    const HeaderId header
-        = response.GetStatusCode() == 407 ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate;
-    const std::vector<Challenge> challenges = response.GetChallenges(header);
+    return AnswerChallenge(ChallengesOf(response), method, requestUri, body, stale, nonceCount);
+}
+
+std::vector<Challenge>
+UserAgent::ChallengesOf(const Message& response)
+{
+    return response.GetChallenges(response.GetStatusCode() == 407 ? HeaderId::ProxyAuthenticate
+                                                                  : HeaderId::WwwAuthenticate);
+}
+
+std::string
+UserAgent::AnswerChallenge(const std::vector<Challenge>& challenges, std::string_view method,
+                           std::string_view requestUri, std::string_view body, bool* stale,
+                           uint32_t nonceCount)
+{
+    *stale = false;
+    if (m_config.password.empty())
+    {
+        return {};
+    }
     const bool anyDigest = std::any_of(challenges.begin(), challenges.end(),
                                        [](const Challenge& c) { return c.IsDigest(); });
     if (!anyDigest && m_config.allowBasicAuth)

@@ -182,6 +182,13 @@ class UserAgent
     std::string AnswerChallenge(const Message& response, std::string_view method,
                                 std::string_view requestUri, std::string_view body, bool* stale,
                                 uint32_t nonceCount = 1);
+    /// The same for challenges kept from an earlier response (RegistrationClient and
+    /// InviteSession keep the parsed challenges, not the whole response, to answer them again).
+    std::string AnswerChallenge(const std::vector<Challenge>& challenges, std::string_view method,
+                                std::string_view requestUri, std::string_view body, bool* stale,
+                                uint32_t nonceCount = 1);
+    /// The challenges of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) response.
+    static std::vector<Challenge> ChallengesOf(const Message& response);
     std::string NewTag();
     std::string NewCallId();
 
