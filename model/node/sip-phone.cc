@@ -138,15 +138,21 @@ SipPhone::~SipPhone() = default;
 void
 SipPhone::DoDispose()
 {
+    std::vector<UserAgent*> uas;
+    uas.reserve(m_users.size());
     for (auto& user : m_users)
     {
         ns3::Simulator::Cancel(user.answerEvent);
         ns3::Simulator::Cancel(user.hangupEvent);
-        if (user.ua != nullptr && m_endpoint)
+        if (user.ua != nullptr)
         {
-            m_endpoint->GetHost().RemoveUserAgent(user.ua);
+            uas.push_back(user.ua);
         }
         user.ua = nullptr;
+    }
+    if (m_endpoint)
+    {
+        m_endpoint->GetHost().RemoveUserAgents(uas);
     }
     m_byUa.clear();
     m_endpoint = nullptr;

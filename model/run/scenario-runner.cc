@@ -929,6 +929,10 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
         err << error << "\n";
         return kBadInput;
     }
+    for (const auto& warning : topology::Warnings(w.topo))
+    {
+        err << options.scenarioFile << ": warning: topology: " << warning << "\n";
+    }
     if (options.checkOnly)
     {
         out << options.scenarioFile << ": ok (" << w.topo.NodeCount() << " nodes, "

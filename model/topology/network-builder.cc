@@ -13,6 +13,7 @@
 #include <ns3/ipv4-l3-protocol.h>
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
+#include <ns3/traffic-control-helper.h>
 #include <sstream>
 
 namespace sipsim::topology {
@@ -107,6 +108,10 @@ NetworkBuilder::Build(const Topology& topology, std::string* error)
                                  + std::to_string(1 + index % 255) + ".0";
         addresses.SetBase(base.c_str(), "255.255.255.0");
         const ns3::Ipv4InterfaceContainer interfaces = addresses.Assign(devices);
+        // Assign gives each device ns-3's default root queue disc (FqCoDel, an AQM that drops
+        // by sojourn time) in front of the device queue. A link here is its DropTail queue of
+        // queue_packets, nothing more: no hidden AQM decides which SIP messages are lost.
+        ns3::TrafficControlHelper().Uninstall(devices);
         link.interfaceA = interfaces.Get(0).second;
         link.interfaceB = interfaces.Get(1).second;
         link.addressA = interfaces.GetAddress(0);

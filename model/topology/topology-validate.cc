@@ -184,4 +184,27 @@ Validate(const Topology& topology)
     return errors;
 }
 
+std::vector<std::string>
+Warnings(const Topology& topology)
+{
+    const Graph& g = topology.GetGraph();
+    std::vector<std::string> warnings;
+    for (const Edge e : boost::make_iterator_range(boost::edges(g)))
+    {
+        const LinkProps& l = g[e];
+        const std::optional<double> delay = ParseDelaySeconds(l.delay);
+        if (l.lan && delay && *delay > kLanDelayWarningSeconds)
+        {
+            std::ostringstream w;
+            w << "link " << topology.LinkName(e) << ": a LAN link's channel is busy for its "
+              << "delay after every frame, so delay " << l.delay << " carries at most about "
+              << static_cast<long>(1.0 / *delay) << " frames a second in both directions "
+              << "together; a LAN's delay is microseconds (an access line with a longer delay is "
+              << "a point-to-point link)";
+            warnings.push_back(w.str());
+        }
+    }
+    return warnings;
+}
+
 } // namespace sipsim::topology

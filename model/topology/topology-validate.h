@@ -32,6 +32,21 @@ namespace sipsim::topology {
  */
 std::vector<std::string> Validate(const Topology& topology);
 
+/// A LAN link's delay above this is almost certainly meant as an access delay (see Warnings).
+inline constexpr double kLanDelayWarningSeconds = 100e-6;
+
+/**
+ * What is valid but probably not what the author meant, one message each, in a stable order.
+ *
+ * - a LAN link (CSMA) with a delay above kLanDelayWarningSeconds: ns-3's CSMA channel is a
+ *   bus that stays busy for the propagation delay after every frame, so a LAN of delay d
+ *   carries at most about 1/d frames a second, both directions together (1 ms: about 1000).
+ *   A burst above that queues and is retransmitted until the LAN collapses (10,000 phones
+ *   registering at once). A LAN's delay is microseconds; an access line with a longer delay
+ *   is a point-to-point link.
+ */
+std::vector<std::string> Warnings(const Topology& topology);
+
 } // namespace sipsim::topology
 
 #endif // SIPSIM_TOPOLOGY_TOPOLOGY_VALIDATE_H

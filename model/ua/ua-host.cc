@@ -9,6 +9,7 @@
 #include "ua/user-agent.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 namespace sipsim {
@@ -87,13 +88,28 @@ UaHost::AddUserAgent(UaConfig config, UaListener* listener)
 bool
 UaHost::RemoveUserAgent(UserAgent* ua)
 {
-    auto it = std::find_if(m_agents.begin(), m_agents.end(),
-                           [ua](const std::unique_ptr<UserAgent>& p) { return p.get() == ua; });
-    if (it == m_agents.end())
+    return RemoveUserAgents({ua}) == 1;
+}
+
+size_t
+UaHost::RemoveUserAgents(const std::vector<UserAgent*>& uas)
+{
+    std::unordered_set<const UserAgent*> doomed;
     {
-        return false;
+        const std::unordered_set<const UserAgent*> asked(uas.begin(), uas.end());
+        for (const auto& agent : m_agents)
+        {
+            if (asked.count(agent.get()) != 0)
+            {
+                doomed.insert(agent.get());
+            }
+        }
     }
-    if (m_fallback == ua)
+    if (doomed.empty())
+    {
+        return 0;
+    }
+    if (doomed.count(m_fallback) != 0)
     {
         m_fallback = nullptr;
     }
@@ -106,23 +122,27 @@ UaHost::RemoveUserAgent(UserAgent* ua)
     // it up 64*T1 later without a final response); one still in Calling may not be cancelled
     // yet (9.1) and may still reach Proceeding: it stays filed as an orphan (no UA) and is
     // cancelled on its first provisional response (OnResponse).
-    std::vector<std::pair<TransactionId, uint32_t>> unanswered; // (transaction, call)
+    struct Ending
+    {
+        std::vector<std::pair<TransactionId, uint32_t>> unanswered; // (transaction, call)
+        std::vector<TransactionId> pending;
+    };
+    std::unordered_map<const UserAgent*, Ending> endings;
     for (const auto& [key, server] : m_inviteServers)
     {
-        if (server.owner.ua == ua && m_layer.GetStateName(server.id) == "Proceeding")
+        if (doomed.count(server.owner.ua) != 0 && m_layer.GetStateName(server.id) == "Proceeding")
         {
-            unanswered.emplace_back(server.id, server.owner.call);
+            endings[server.owner.ua].unanswered.emplace_back(server.id, server.owner.call);
         }
     }
-    std::vector<TransactionId> pending;
     for (auto& [id, owner] : m_clients)
     {
-        if (owner.ua == ua && owner.purpose == RequestPurpose::Invite)
+        if (owner.purpose == RequestPurpose::Invite && doomed.count(owner.ua) != 0)
         {
             const std::string_view state = m_layer.GetStateName(id);
             if (state == "Proceeding")
             {
-                pending.push_back(id);
+                endings[owner.ua].pending.push_back(id);
             }
             else if (state == "Calling")
             {
@@ -130,37 +150,60 @@ UaHost::RemoveUserAgent(UserAgent* ua)
             }
         }
     }
-    std::sort(unanswered.begin(), unanswered.end()); // deterministic order of the messages
-    std::sort(pending.begin(), pending.end());
-    for (const auto& [id, call] : unanswered)
+    std::unordered_set<const UserAgent*> ended; // a UA given twice is ended once
+    for (UserAgent* ua : uas)
     {
-        const InviteSession* session = ua->FindSession(call);
-        const Dialog* dialog = session != nullptr ? session->GetDialog() : nullptr;
-        if (const Message* invite = m_layer.GetRequest(id))
+        const auto it = endings.find(ua);
+        if (it == endings.end() || !ended.insert(ua).second)
         {
-            Respond(id, *invite, 480, {},
-                    dialog != nullptr ? dialog->GetLocalTag() : "h" + ToHex(NextSerial()));
+            continue;
+        }
+        Ending& e = it->second;
+        std::sort(e.unanswered.begin(), e.unanswered.end()); // deterministic order
+        std::sort(e.pending.begin(), e.pending.end());
+        for (const auto& [id, call] : e.unanswered)
+        {
+            const InviteSession* session = ua->FindSession(call);
+            const Dialog* dialog = session != nullptr ? session->GetDialog() : nullptr;
+            if (const Message* invite = m_layer.GetRequest(id))
+            {
+                Respond(id, *invite, 480, {},
+                        dialog != nullptr ? dialog->GetLocalTag() : "h" + ToHex(NextSerial()));
+            }
+        }
+        for (const TransactionId id : e.pending)
+        {
+            m_layer.SendCancel(id);
         }
     }
-    for (const TransactionId id : pending)
+    // The UAs' sessions unregister their dialogs when destroyed; the rest is scrubbed here.
+    std::vector<std::unique_ptr<UserAgent>> removed;
+    removed.reserve(doomed.size());
+    auto keep = m_agents.begin();
+    for (auto& agent : m_agents)
     {
-        m_layer.SendCancel(id);
+        if (doomed.count(agent.get()) != 0)
+        {
+            m_byContactUser.erase(agent->GetConfig().contactUser);
+            removed.push_back(std::move(agent));
+        }
+        else
+        {
+            *keep++ = std::move(agent);
+        }
     }
-    // The UA's sessions unregister their dialogs when destroyed; the rest is scrubbed here.
-    std::unique_ptr<UserAgent> doomed = std::move(*it);
-    m_agents.erase(it);
-    m_byContactUser.erase(ua->GetConfig().contactUser);
+    m_agents.erase(keep, m_agents.end());
     for (auto i = m_byAor.begin(); i != m_byAor.end();)
     {
-        i = i->second == ua ? m_byAor.erase(i) : std::next(i);
+        i = doomed.count(i->second) != 0 ? m_byAor.erase(i) : std::next(i);
     }
     for (auto i = m_clients.begin(); i != m_clients.end();)
     {
-        i = i->second.ua == ua ? m_clients.erase(i) : std::next(i);
+        i = doomed.count(i->second.ua) != 0 ? m_clients.erase(i) : std::next(i);
     }
     for (auto i = m_inviteServers.begin(); i != m_inviteServers.end();)
     {
-        if (i->second.owner.ua == ua)
+        if (doomed.count(i->second.owner.ua) != 0)
         {
             m_inviteServerKeys.erase(i->second.id);
             i = m_inviteServers.erase(i);
@@ -170,8 +213,8 @@ UaHost::RemoveUserAgent(UserAgent* ua)
             ++i;
         }
     }
-    doomed.reset();
-    return true;
+    removed.clear(); // destroyed in the order they were hosted
+    return doomed.size();
 }
 
 void

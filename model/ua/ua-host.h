@@ -89,6 +89,14 @@ class UaHost : public TransactionUser
      */
     bool RemoveUserAgent(UserAgent* ua);
 
+    /**
+     * RemoveUserAgent for many at once, in one pass over the host's tables (removing the
+     * users of a node one by one is quadratic). Their INVITEs are ended as above, user agent
+     * by user agent in the order given. Pointers that are not hosted UAs are ignored.
+     * \return how many were removed
+     */
+    size_t RemoveUserAgents(const std::vector<UserAgent*>& uas);
+
     /// The UA whose Contact user this is; nullptr when none.
     UserAgent* FindUserAgent(std::string_view contactUser) const;
 
