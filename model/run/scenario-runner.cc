@@ -25,6 +25,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <google/protobuf/text_format.h>
 #include <iomanip>
 #include <map>
 #include <ns3/core-module.h>
@@ -995,6 +996,13 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     header.set_program_version(SIPSIM_VERSION);
     header.set_scenario_name(s.name());
     header.set_scenario_text(*text);
+    for (const auto& assignment : options.overrides)
+    {
+        header.add_overrides(assignment);
+    }
+    std::string effective;
+    google::protobuf::TextFormat::PrintToString(s, &effective);
+    header.set_effective_scenario_text(effective);
     header.set_seed(s.seed());
     header.set_run(s.run());
     if (!recorder.Open(tracePath, header, gzip))

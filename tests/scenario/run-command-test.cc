@@ -5,6 +5,7 @@
  * --set overrides and SIGINT (a valid trace marked incomplete). Every shipped scenario but
  * `large` (a benchmark: bench/run-scenarios.sh) runs and meets its own expectations.
  */
+#include "scenario/scenario-loader.h"
 #include "trace/trace-file.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 #include <sstream>
 #include <string>
@@ -236,6 +238,30 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenario, ::testing::ValuesIn(Shipped
                              std::replace(id.begin(), id.end(), '-', '_');
                              return id;
                          });
+
+TEST(SipsimRun, TraceHeaderRecordsTheOverridesAndTheScenarioRun)
+{
+    const std::string out = TempDir("overrides");
+    const Result r = Sipsim("run " + kQuickstart + " --out " + out
+                            + " --no-progress --set traffic.calls_per_second=0.5 --set "
+                              "duration_s=120 --run 3");
+    ASSERT_NE(r.exit, 2) << r.output;
+    const auto contents = sipsim::trace::ReadTrace(out + "/trace.pb");
+    ASSERT_TRUE(contents.ok) << contents.error;
+    const auto& h = contents.header;
+    EXPECT_EQ(h.scenario_text(), ReadFile(kQuickstart)) << "the file as written";
+    ASSERT_EQ(h.overrides_size(), 2);
+    EXPECT_EQ(h.overrides(0), "traffic.calls_per_second=0.5");
+    EXPECT_EQ(h.overrides(1), "duration_s=120");
+    EXPECT_EQ(h.run(), 3u);
+    sipsim::scenario::Scenario effective;
+    ASSERT_TRUE(
+        google::protobuf::TextFormat::ParseFromString(h.effective_scenario_text(), &effective));
+    EXPECT_EQ(effective.traffic().calls_per_second(), 0.5);
+    EXPECT_EQ(effective.duration_s(), 120);
+    EXPECT_EQ(effective.run(), 3u);
+    EXPECT_EQ(effective.name(), "quickstart");
+}
 
 TEST(SipsimRun, EveryScenarioTheDocsListIsShipped)
 {
