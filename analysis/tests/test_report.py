@@ -1,0 +1,86 @@
+"""sipsim-analyze report: tables and PNG plots."""
+
+import csv
+import json
+import os
+
+import pytest
+
+from conftest import run_cli, trace_file
+from sipsim_analysis import load_trace
+from sipsim_analysis.report import write_report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PLOTS = ["calls-per-second.png", "post-dial-delay-cdf.png", "proxy-load.png", "busy-trunks.png",
+         "retransmissions.png"]
+
+
+def assert_png(path, min_bytes=15000):
+    with open(path, "rb") as handle:
+        data = handle.read()
+    assert data.startswith(PNG_SIGNATURE), path
+    assert len(data) >= min_bytes, (path, len(data))
+
+
+def test_report_command_writes_every_plot_and_the_kpi_table(runs, tmp_path):
+    directory = runs.run("lossy-access")  # messages, retransmissions, faults
+    out = tmp_path / "report"
+    result = run_cli("report", trace_file(directory), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "calls attempted" in result.stdout
+    for name in PLOTS:
+        assert_png(out / name)
+    with open(os.path.join(directory, "summary.json"), encoding="utf-8") as handle:
+        expected = json.load(handle)
+    with open(out / "kpis.csv", encoding="utf-8") as handle:
+        kpis = {row["kpi"]: row["value"] for row in csv.DictReader(handle)}
+    assert int(kpis["calls attempted"]) == expected["calls"]["attempted"]
+    assert int(kpis["retransmissions"]) == expected["messages"]["retransmissions"] >= 300
+    assert float(kpis["post-dial delay p95"]) == pytest.approx(expected["post_dial_delay"]["p95_s"])
+    with open(out / "response-codes.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"sent", "received"} <= {row["direction"] for row in rows}
+    # The callees' 486 Busy Here, sent by phones and received by the proxies and callers.
+    sent_486 = sum(int(row["486"]) for row in rows if row["direction"] == "sent")
+    assert sent_486 > 0 and sum(int(row["486"]) for row in rows) > sent_486
+    with open(out / "post-dial-delay.csv", encoding="utf-8") as handle:
+        pdd = list(csv.DictReader(handle))
+    assert pdd[0]["callers"] == "all"
+    assert float(pdd[0]["p95_s"]) == pytest.approx(expected["post_dial_delay"]["p95_s"])
+    report = (out / "report.md").read_text()
+    assert "## KPIs" in report and "## Responses per node" in report
+
+
+def test_report_of_the_gateway_scenario_has_the_erlang_b_plot(runs, tmp_path):
+    directory = runs.run("gateway-blocking", "outputs.sample_interval_s=5")
+    trace = load_trace(trace_file(directory))
+    written = write_report(trace, str(tmp_path))
+    for name in PLOTS + ["blocking.png"]:
+        assert_png(written[name])
+    refs = json.loads(open(written["references.json"]).read())
+    gateway = refs["gateways"][0]
+    assert gateway["channels"] == 10 and gateway["offered_erlangs"] == pytest.approx(8.0)
+    trunks = trace.samples[trace.samples["role"] == "GATEWAY"]
+    assert len(trunks) > 500 and trunks["busy_trunks"].max() == 10
+
+
+def test_mmc_reference_for_a_proxy_with_exponential_service(runs, tmp_path):
+    exponential = ("invite_time { constant: 0.020 }\n      request_time { constant: 0.010 }\n"
+                   "      response_time { constant: 0.005 }\n      policy: REJECT_503",
+                   "invite_time { exponential_mean: 0.010 }\n"
+                   "      request_time { exponential_mean: 0.010 }\n"
+                   "      response_time { exponential_mean: 0.010 }\n      policy: REJECT_503")
+    scenario = runs.variant("overload-503", [exponential, ("calls_per_second: 54",
+                                                           "calls_per_second: 12")], "mm1")
+    directory = runs.run("overload-503-mm1", "outputs.messages=true", scenario_file=scenario)
+    trace = load_trace(trace_file(directory))
+    written = write_report(trace, str(tmp_path))
+    proxies = json.loads(open(written["references.json"]).read())["proxies"]
+    assert len(proxies) == 1 and proxies[0]["exact"] and proxies[0]["servers"] == 1
+    rho = proxies[0]["rho"]
+    assert 0.3 < rho < 0.9
+    # Utilization is the one M/M/1 figure that does not depend on the arrival process:
+    # the simulated time average must be close to rho = lambda / mu.
+    measured = trace.samples[trace.samples["role"] == "PROXY"]["mean_utilization"].iloc[-1]
+    assert measured == pytest.approx(rho, abs=0.05)
+    assert_png(written["proxy-load.png"])
