@@ -382,7 +382,7 @@ void
 Message::AddHeader(HeaderId id, std::string_view value)
 {
     m_headers.push_back(HeaderField{id, CanonicalName(id), Store(Trim(value))});
-    RefreshCache();
+    RefreshCacheFor(id);
 }
 
 void
@@ -391,7 +391,7 @@ Message::AddHeader(std::string_view name, std::string_view value)
     const HeaderId id = LookupHeader(name);
     const std::string_view stored = id == HeaderId::Unknown ? Store(name) : CanonicalName(id);
     m_headers.push_back(HeaderField{id, stored, Store(Trim(value))});
-    RefreshCache();
+    RefreshCacheFor(id);
 }
 
 void
@@ -403,7 +403,7 @@ Message::PrependHeader(HeaderId id, std::string_view value)
         ++it;
     }
     m_headers.insert(it, HeaderField{id, CanonicalName(id), Store(Trim(value))});
-    RefreshCache();
+    RefreshCacheFor(id);
 }
 
 void
@@ -432,7 +432,7 @@ Message::SetHeader(HeaderId id, std::string_view value)
     {
         m_headers.push_back(field);
     }
-    RefreshCache();
+    RefreshCacheFor(id);
 }
 
 size_t
@@ -443,7 +443,7 @@ Message::RemoveHeader(HeaderId id)
     {
         it = it->id == id ? m_headers.erase(it) : it + 1;
     }
-    RefreshCache();
+    RefreshCacheFor(id);
     return before - m_headers.size();
 }
 
@@ -478,7 +478,7 @@ Message::RemoveFirstValue(HeaderId id)
         {
             it->value = it->value.substr(cut);
         }
-        RefreshCache();
+        RefreshCacheFor(id);
         return true;
     }
     return false;
@@ -496,56 +496,101 @@ Message::RefreshCache()
         m_requestUri = Uri();
         m_requestUri.text = m_requestUriText;
     }
-    uint64_t n = 0;
     for (const HeaderField& f : m_headers)
     {
-        switch (f.id)
+        CacheField(f);
+    }
+}
+
+void
+Message::RefreshCacheFor(HeaderId id)
+{
+    switch (id)
+    {
+        case HeaderId::Via:
+            m_hasTopVia = false;
+            break;
+        case HeaderId::From:
+            m_hasFrom = false;
+            break;
+        case HeaderId::To:
+            m_hasTo = false;
+            break;
+        case HeaderId::CallId:
+            m_callId = std::string_view();
+            break;
+        case HeaderId::CSeq:
+            m_hasCSeq = false;
+            break;
+        case HeaderId::MaxForwards:
+            m_maxForwards = -1;
+            break;
+        case HeaderId::ContentLength:
+            m_contentLength = -1;
+            break;
+        default:
+            return; // not cached
+    }
+    for (const HeaderField& f : m_headers)
+    {
+        if (f.id == id)
         {
-            case HeaderId::Via:
-                if (!m_hasTopVia)
-                {
-                    m_hasTopVia = ParseVia(FirstElement(f.value), &m_topVia) == nullptr;
-                }
-                break;
-            case HeaderId::From:
-                if (!m_hasFrom)
-                {
-                    m_hasFrom = ParseNameAddr(f.value, &m_from) == nullptr;
-                }
-                break;
-            case HeaderId::To:
-                if (!m_hasTo)
-                {
-                    m_hasTo = ParseNameAddr(f.value, &m_to) == nullptr;
-                }
-                break;
-            case HeaderId::CallId:
-                if (m_callId.empty())
-                {
-                    m_callId = f.value;
-                }
-                break;
-            case HeaderId::CSeq:
-                if (!m_hasCSeq)
-                {
-                    m_hasCSeq = ParseCSeq(f.value, &m_cseq) == nullptr;
-                }
-                break;
-            case HeaderId::MaxForwards:
-                if (m_maxForwards < 0 && ParseUnsigned(f.value, 255, &n))
-                {
-                    m_maxForwards = static_cast<int>(n);
-                }
-                break;
-            case HeaderId::ContentLength:
-                if (m_contentLength < 0 && ParseUnsigned(f.value, 0xffffffffULL, &n))
-                {
-                    m_contentLength = static_cast<int64_t>(n);
-                }
-                break;
-            default:
-                break;
+            CacheField(f);
         }
+    }
+}
+
+void
+Message::CacheField(const HeaderField& f)
+{
+    // The first field of each cached id that decodes (RefreshCache's rule).
+    uint64_t n = 0;
+    switch (f.id)
+    {
+        case HeaderId::Via:
+            if (!m_hasTopVia)
+            {
+                m_hasTopVia = ParseVia(FirstElement(f.value), &m_topVia) == nullptr;
+            }
+            break;
+        case HeaderId::From:
+            if (!m_hasFrom)
+            {
+                m_hasFrom = ParseNameAddr(f.value, &m_from) == nullptr;
+            }
+            break;
+        case HeaderId::To:
+            if (!m_hasTo)
+            {
+                m_hasTo = ParseNameAddr(f.value, &m_to) == nullptr;
+            }
+            break;
+        case HeaderId::CallId:
+            if (m_callId.empty())
+            {
+                m_callId = f.value;
+            }
+            break;
+        case HeaderId::CSeq:
+            if (!m_hasCSeq)
+            {
+                m_hasCSeq = ParseCSeq(f.value, &m_cseq) == nullptr;
+            }
+            break;
+        case HeaderId::MaxForwards:
+            if (m_maxForwards < 0 && ParseUnsigned(f.value, 255, &n))
+            {
+                m_maxForwards = static_cast<int>(n);
+            }
+            break;
+        case HeaderId::ContentLength:
+            if (m_contentLength < 0 && ParseUnsigned(f.value, 0xffffffffULL, &n))
+            {
+                m_contentLength = static_cast<int64_t>(n);
+            }
+            break;
+        default:
+            break;
     }
 }
 

@@ -233,6 +233,12 @@ class Message
     std::string_view Store(std::string_view s);
     /// Re-decodes the cached typed headers and the Request-URI from the fields.
     void RefreshCache();
+    /// Re-decodes the one cached typed header that fields of this id feed (the first field of
+    /// the id); nothing for ids that are not cached. The setters change one id at a time, and
+    /// re-decoding every cached header on each of them was a fifth of a registration's cost.
+    void RefreshCacheFor(HeaderId id);
+    /// Feeds one field to the cache: decoded if it is the first of its cached id to decode.
+    void CacheField(const HeaderField& f);
     void CopyFrom(const Message& other);
 
     std::unique_ptr<char[]> m_text;               ///< parsed text (or copied text)
