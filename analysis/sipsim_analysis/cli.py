@@ -33,7 +33,8 @@ def _parser():
     report.add_argument("--allow-partial", action="store_true",
                         help="analyse the complete records of a truncated or corrupt trace")
     report.add_argument("--warmup", type=float, metavar="S",
-                        help="warm-up in seconds (default: the scenario's warmup_s)")
+                        help="warm-up in seconds (default: the run's warmup_s, from the "
+                             "effective scenario in the trace header)")
 
     ladder = sub.add_parser("ladder", help="message sequence chart of one call (SVG and PNG)")
     ladder.add_argument("trace", metavar="TRACE")
@@ -53,14 +54,17 @@ def _parser():
     compare.add_argument("--out", default="compare-out", metavar="DIR",
                          help="output directory (default: compare-out)")
     compare.add_argument("--sweep", metavar="PATH",
-                         help="scenario field that differs between the runs "
-                              "(e.g. traffic.calls_per_second)")
+                         help="scenario field that differs between the runs, read from "
+                              "each run's effective scenario (--set overrides included; "
+                              "e.g. traffic.calls_per_second)")
     compare.add_argument("--kpi", action="append", metavar="NAME",
                          help="KPI to plot against the sweep (repeatable; default goodput_cps, "
                               "completed_ratio, and blocking with a gateway)")
     compare.add_argument("--confidence", type=float, default=0.95,
                          help="confidence level (default 0.95)")
-    compare.add_argument("--warmup", type=float, metavar="S")
+    compare.add_argument("--warmup", type=float, metavar="S",
+                         help="warm-up in seconds for every run (default: each run's "
+                              "effective warmup_s)")
     return parser
 
 
@@ -129,11 +133,14 @@ def _compare(args):
     written = ["runs.csv", "compare.csv"]
     if args.sweep:
         kpis = args.kpi or (["goodput_cps", "completed_ratio"]
-                            + (["blocking"] if "blocking" in runs else []))
+                            + (["blocking"] if "blocking" in runs else [])
+                            + [f"proxy_{c[len('mmc_rho_'):]}_mean_utilization"
+                               for c in runs.columns if c.startswith("mmc_rho_")])
         for kpi in kpis:
             name = f"sweep-{kpi}.png"
-            plot_sweep(table, kpi, args.sweep, os.path.join(args.out, name), runs)
-            written.append(name)
+            plot_sweep(table, kpi, args.sweep, os.path.join(args.out, name), runs,
+                       args.confidence)
+            written += [name, f"sweep-{kpi}.csv"]
     print(f"wrote {', '.join(written)} to {args.out}")
     return EXIT_OK
 

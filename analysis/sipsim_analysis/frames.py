@@ -109,7 +109,9 @@ class Trace:
     """One trace loaded as DataFrames (see the module documentation for the columns).
 
     Other attributes: ``path``, ``header`` (the ``Header`` message), ``scenario`` (the
-    scenario parsed from the header's text, ``None`` if it does not parse), ``trailer`` (the
+    scenario the run simulated: the header's ``effective_scenario_text``, or for older traces
+    its ``scenario_text``; ``None`` if it does not parse), ``scenario_source`` (which of the
+    two), ``overrides`` (the run's ``--set`` overrides), ``trailer`` (the
     ``Trailer`` message or ``None``), ``complete`` (read to the trailer without error),
     ``error`` (the :class:`~sipsim_analysis.trace_reader.TraceError` that stopped a partial
     read, or ``None``), ``records`` (records read, the trailer not included),
@@ -125,12 +127,10 @@ class Trace:
         self.records = records
         self.unknown_records = unknown_records
         self.complete = error is None and trailer is not None
-        self.scenario = None
-        try:
-            self.scenario = parse_scenario(header.scenario_text)
-        except Exception as problem:  # noqa: BLE001 - any parse error only loses the scenario
-            warnings.warn(f"{self.path}: the scenario text in the header does not parse "
-                          f"({problem}); scenario-dependent references are skipped")
+        #: The ``--set`` overrides of the run, in order (empty for traces written before the
+        #: header had them, and for runs without overrides).
+        self.overrides = list(getattr(header, "overrides", []))
+        self.scenario, self.scenario_source = self._run_scenario(header)
         self.node_names = self._node_names(tables.get("sample"))
         for kind, frame in tables.items():
             if "time_ns" in frame:
@@ -149,6 +149,35 @@ class Trace:
         self.samples = tables.get("sample")
         self.faults = tables.get("fault")
         self.user_events = tables.get("user_event")
+
+    def _run_scenario(self, header):
+        """The scenario the run simulated and which header field it came from.
+
+        ``effective_scenario_text`` (the file with the ``--set`` overrides, ``--seed`` and
+        ``--run`` applied) when the header has it; else ``scenario_text``, the scenario file,
+        for traces written before that field existed (then ``--set`` overrides are unknown).
+        """
+        candidates = []
+        effective = getattr(header, "effective_scenario_text", "")
+        if effective:
+            candidates.append(("effective_scenario_text", effective))
+        candidates.append(("scenario_text", header.scenario_text))
+        for field, text in candidates:
+            try:
+                return parse_scenario(text), field
+            except Exception as problem:  # noqa: BLE001 - any parse error only loses the scenario
+                warnings.warn(f"{self.path}: the header's {field} does not parse ({problem})"
+                              + ("; trying scenario_text" if field != "scenario_text" else
+                                 "; scenario-dependent references are skipped"))
+        return None, None
+
+    def file_scenario(self):
+        """The scenario *file* of the run (``scenario_text``: without the ``--set``
+        overrides), or ``None`` when it does not parse."""
+        try:
+            return parse_scenario(self.header.scenario_text)
+        except Exception:  # noqa: BLE001
+            return None
 
     def _node_names(self, samples):
         """Node id -> name: from the samples, else the scenario's topology order.
@@ -183,7 +212,7 @@ class Trace:
 
     @property
     def warmup_s(self):
-        """The scenario's warm-up (0 when the scenario is unknown)."""
+        """The run's warm-up (the effective scenario's; 0 when the scenario is unknown)."""
         return self.scenario.warmup_s if self.scenario is not None else 0.0
 
     def scenario_json(self):

@@ -4,9 +4,9 @@
 the same keys and meaning, computed independently from the DataFrames of a
 :class:`~sipsim_analysis.frames.Trace`:
 
-* the warm-up (``warmup_s`` of the scenario in the trace header) leaves out calls *placed*
-  before it (``invite_ns``), and messages, transactions, samples and user events dated before
-  it; registrations, faults and the trailer always count;
+* the warm-up (``warmup_s`` of the run's effective scenario in the trace header) leaves out
+  calls *placed* before it (``invite_ns``), and messages, transactions, samples and user
+  events dated before it; registrations, faults and the trailer always count;
 * calls: ``attempted`` every call record, ``answered`` those with an answer time, then one
   count per outcome (``completed``, ``failed``, ``blocked`` = no free trunk at a gateway for a
   PSTN call, ``run_ended_in_call``, ``run_ended_setup``) and the failures by final status;
@@ -48,8 +48,9 @@ def measured(frame, column, warmup_ns):
 def summarize(trace, warmup_s=None):
     """The summary of a trace as a dict shaped like ``summary.json``.
 
-    ``warmup_s`` overrides the scenario's warm-up (needed when the run used
-    ``--set warmup_s=...``: the header keeps the scenario file's text, not the overrides).
+    ``warmup_s`` overrides the run's warm-up (by default the effective scenario's, which
+    includes a ``--set warmup_s=...``; for traces older than the header's
+    ``effective_scenario_text``, the scenario file's).
     """
     missing = [name for name in ("messages", "transactions", "calls", "registrations",
                                  "samples", "faults", "user_events")

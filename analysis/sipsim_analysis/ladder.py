@@ -227,6 +227,9 @@ def draw_ladder(trace, call_id, out_base, title=None):
         ax.plot([xi, xi], [top + 0.3, bottom], color="0.55", lw=1.2, zorder=1)
         ax.text(xi, top, col, ha="center", va="bottom", fontsize=10, fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "0.93", "ec": "0.6"})
+    # Microseconds when messages follow each other closer than 0.1 ms (LAN links of 10 us).
+    gaps = events["time_s"].sort_values().diff().dropna()
+    digits = 6 if ((gaps > 0) & (gaps < 1e-4)).any() else 4
     for row, event in enumerate(events.itertuples()):
         x0, x1 = x[event.src], x[event.dst]
         color, style = "black", "-"
@@ -245,7 +248,7 @@ def draw_ladder(trace, call_id, out_base, title=None):
             ax.plot([end], [row], marker="x", color="tab:red", ms=9, mew=2, zorder=4)
         ax.text((x0 + x1) / 2.0, row - 0.08, label, ha="center", va="bottom", fontsize=9,
                 color=color, zorder=5)
-        ax.text(-0.55, row, f"{event.time_s:.4f} s", ha="right", va="center", fontsize=8,
+        ax.text(-0.55, row, f"{event.time_s:.{digits}f} s", ha="right", va="center", fontsize=8,
                 color="0.3", family="monospace")
     ax.set_xlim(-1.45, len(columns) - 0.4)
     ax.set_ylim(bottom + 0.4, top - 0.6)

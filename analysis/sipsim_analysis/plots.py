@@ -201,7 +201,10 @@ def proxy_load(trace, path):
                                f"warm-up, off the scale")
             ref = reference.proxy_references(trace, name)
             if ref is not None:
-                kind = "M/M/c" if ref["exact"] else "M/M/c (approx.: mixed service means)"
+                kind = (f"M/M/{ref['servers']}" if ref["exact"]
+                        else f"M/M/{ref['servers']} (approx.: mixed service means)")
+                kind += (", lambda from the messages" if ref["source"] == "messages"
+                         else ", lambda from the scenario's call rate")
                 if ref["lq"] is not None:
                     ax_q.axhline(ref["lq"], color=color, ls="--", lw=1.2,
                                  label=f"{name}: {kind} mean queue Lq = {ref['lq']:.2f}")

@@ -198,15 +198,82 @@ def proxy_capacity(scenario, node):
     return capacity
 
 
-def proxy_references(trace, node_name):
-    """M/M/c reference for a proxy with exponential service times, from its received messages.
+#: Messages an answered call makes a proxy on its path receive, as sipsim's phones and proxy
+#: exchange them (the proxy record-routes; the called phone sends no 100 Trying upstream):
+#: the INVITE; 180 Ringing and 200 OK from the callee; the caller's ACK and BYE; the callee's
+#: 200 OK to the BYE. With ``proxy_auth`` the first INVITE is challenged (407): one more INVITE
+#: and the ACK of the 407.
+CALL_COST = {"invite": 1, "request": 2, "response": 3}
+CALL_COST_AUTH = {"invite": 2, "request": 3, "response": 3}
 
-    The arrival rate is the proxy's received messages per second after the warm-up; the mean
-    service time weights the INVITE, other-request and response service means by the message
-    mix. Returns a dict (arrival_rate, mean_service_s, servers, rho, lq, wq_s, exact) or ``None``
-    when the scenario gives the proxy no capacity, its service is not exponential, or the
-    trace has no message records. ``exact`` is false when the three means differ (then the
-    service is a mixture of exponentials and M/M/c is an approximation).
+
+def _measured_period(trace):
+    return trace.duration_s - trace.warmup_s
+
+
+def _mix_from_messages(trace, node_name):
+    """(invites/s, other requests/s, responses/s) received by the proxy after the warm-up, from
+    the message records; ``None`` without them."""
+    messages = trace.messages
+    if messages is None or not len(messages):
+        return None
+    node_ids = [n for n, name in trace.node_names.items() if name == node_name]
+    warmup_ns = int(trace.warmup_s * 1e9)
+    rx = messages[(~messages["tx"]) & messages["node"].isin(node_ids)
+                  & (messages["time_ns"] >= warmup_ns)]
+    period = _measured_period(trace)
+    if not len(rx) or period <= 0:
+        return None
+    invites = int((rx["method"] == "INVITE").sum())
+    requests = int((rx["status"] == 0).sum()) - invites
+    responses = int((rx["status"] > 0).sum())
+    return invites / period, requests / period, responses / period
+
+
+def scenario_call_mix(scenario, node_name, warmup_s, duration_s):
+    """(invites/s, other requests/s, responses/s) a proxy receives, estimated from the
+    scenario's traffic: the call rate over the measured period x :data:`CALL_COST`.
+
+    Returns ``(mix, None)``, or ``(None, why not)`` when the cost of a call is not determinable
+    from the scenario: another proxy or a redirect server (the path of a call is not known),
+    PSTN calls through a gateway (its messages differ), or no calls. Assumes every call is
+    answered (failed calls cost fewer messages: an overestimate of the arrival rate) and
+    leaves out registrations (one REGISTER, or two with registrar_auth, per phone and
+    registration interval) and retransmissions.
+    """
+    proxies = [g for g in scenario.groups if g.HasField("proxy")]
+    mine = [g for g in proxies if g.node == node_name]
+    if len(proxies) != 1 or not mine:
+        return None, "several proxies: which of them a call crosses is not known"
+    proxy = mine[0].proxy
+    if proxy.redirect:
+        return None, "a redirect server sees only the INVITE"
+    if any(g.HasField("gateway") for g in scenario.groups) or \
+            scenario.traffic.callees.pstn_fraction > 0:
+        return None, "calls through a gateway exchange other messages"
+    rate = call_rate(scenario)
+    start = max(scenario.traffic.start_s, warmup_s)
+    stop = scenario.traffic.stop_s if scenario.traffic.stop_s > 0 else duration_s
+    period = duration_s - warmup_s
+    if rate <= 0 or period <= 0 or stop <= start:
+        return None, "no calls in the measured period"
+    calls = rate * (min(stop, duration_s) - start) / period
+    cost = CALL_COST_AUTH if proxy.proxy_auth else CALL_COST
+    return (calls * cost["invite"], calls * cost["request"], calls * cost["response"]), None
+
+
+def proxy_references(trace, node_name):
+    """M/M/c reference for a proxy with exponential service times.
+
+    The arrival rate and message mix come from the messages the proxy received after the
+    warm-up when the trace has message records (``source: "messages"``), else from the
+    scenario's call rate x what a call costs the proxy (:func:`scenario_call_mix`,
+    ``source: "scenario"``). The mean service time weights the INVITE, other-request and
+    response service means by the mix. Returns a dict (arrival_rate, mean_service_s, servers,
+    rho, lq, wq_s, exact, source, queue_limit) or ``None`` when the scenario gives the proxy no
+    capacity, its service is not exponential, or the arrival rate is unknown. ``exact`` is
+    false when the three means differ (then the service is a mixture of exponentials and M/M/c
+    is an approximation).
     """
     scenario = trace.scenario
     if scenario is None:
@@ -217,23 +284,18 @@ def proxy_references(trace, node_name):
     dists = (capacity.invite_time, capacity.request_time, capacity.response_time)
     if any(d.WhichOneof("kind") != "exponential_mean" for d in dists):
         return None
-    messages = trace.messages
-    if messages is None or not len(messages):
+    mix = _mix_from_messages(trace, node_name)
+    source = "messages"
+    if mix is None:
+        mix, _ = scenario_call_mix(scenario, node_name, trace.warmup_s, trace.duration_s)
+        source = "scenario"
+    if mix is None or sum(mix) <= 0:
         return None
-    node_ids = [n for n, name in trace.node_names.items() if name == node_name]
-    warmup_ns = int(trace.warmup_s * 1e9)
-    rx = messages[(~messages["tx"]) & messages["node"].isin(node_ids)
-                  & (messages["time_ns"] >= warmup_ns)]
-    if not len(rx):
-        return None
-    period = trace.duration_s - trace.warmup_s
-    invites = int((rx["method"] == "INVITE").sum())
-    requests = int((rx["status"] == 0).sum()) - invites
-    responses = int((rx["status"] > 0).sum())
     means = [d.exponential_mean for d in dists]
-    mean_service = (invites * means[0] + requests * means[1] + responses * means[2]) / len(rx)
-    rate = len(rx) / period
+    rate = sum(mix)
+    mean_service = sum(m * r for m, r in zip(means, mix)) / rate
     result = mmc(rate, mean_service, capacity.workers)
     result.update(arrival_rate=rate, mean_service_s=mean_service, servers=int(capacity.workers),
-                  exact=len(set(means)) == 1, queue_limit=int(capacity.queue_limit))
+                  exact=len(set(means)) == 1, queue_limit=int(capacity.queue_limit),
+                  source=source)
     return result

@@ -73,7 +73,12 @@ def write_report(trace, out_dir, warmup_s=None):
         plots.blocking(trace, path("blocking.png"), warmup_s)
 
     h = trace.header
+    overrides = (f"Overrides: {', '.join('`' + o + '`' for o in trace.overrides)}; "
+                 if trace.overrides else "")
+    source = ("the run's effective scenario" if trace.scenario_source == "effective_scenario_text"
+              else "the scenario file (this trace predates the effective scenario in the header)")
     parts = [f"# Report: {h.scenario_name} (seed {h.seed}, run {h.run})\n",
+             f"{overrides}parameters read from {source}.\n",
              f"Trace `{trace.path}`, written by sipsim {h.program_version}; "
              f"{'complete' if trace.complete else 'INCOMPLETE: ' + str(trace.error or trace.trailer)}; "
              f"warm-up {warmup_s if warmup_s is not None else trace.warmup_s:g} s left out.\n",
@@ -100,7 +105,10 @@ def write_report(trace, out_dir, warmup_s=None):
                      f"lambda = {px['arrival_rate']:.4g} messages/s, mean service "
                      f"{px['mean_service_s'] * 1000:.4g} ms, rho = {px['rho']:.3f}, Lq = "
                      f"{px['lq'] if px['lq'] is None else round(px['lq'], 3)}"
-                     f"{'' if px['exact'] else ' (approximation: different service means)'}.\n")
+                     f"{'' if px['exact'] else ' (approximation: different service means)'}; "
+                     f"arrival rate from "
+                     f"{'the received messages' if px['source'] == 'messages' else 'the scenario (calls/s x messages per call)'}"
+                     f".\n")
     parts.append("## Plots\n\n" + "\n".join(f"![{n}]({n})" for n in written if n.endswith(".png"))
                  + "\n")
     with open(path("report.md"), "w", encoding="utf-8") as handle:

@@ -53,8 +53,8 @@ class Runs:
         return out
 
     def variant(self, name, replacements, tag):
-        """A copy of a shipped scenario with text replaced (the header keeps the file's text,
-        so the analysis sees the values, which --set overrides would hide)."""
+        """A copy of a shipped scenario with text replaced (for changes --set cannot make,
+        such as a distribution's kind)."""
         with open(scenario_path(name), encoding="utf-8") as handle:
             text = handle.read()
         for old, new in replacements:

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import run_cli, trace_file
-from sipsim_analysis import load_trace
+from sipsim_analysis import load_trace, reference
 from sipsim_analysis.report import write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -52,7 +52,7 @@ def test_report_command_writes_every_plot_and_the_kpi_table(runs, tmp_path):
 
 
 def test_report_of_the_gateway_scenario_has_the_erlang_b_plot(runs, tmp_path):
-    directory = runs.run("gateway-blocking", "outputs.sample_interval_s=5")
+    directory = runs.run("gateway-blocking")
     trace = load_trace(trace_file(directory))
     written = write_report(trace, str(tmp_path))
     for name in PLOTS + ["blocking.png"]:
@@ -83,4 +83,25 @@ def test_mmc_reference_for_a_proxy_with_exponential_service(runs, tmp_path):
     # the simulated time average must be close to rho = lambda / mu.
     measured = trace.samples[trace.samples["role"] == "PROXY"]["mean_utilization"].iloc[-1]
     assert measured == pytest.approx(rho, abs=0.05)
+    assert proxies[0]["source"] == "messages"
     assert_png(written["proxy-load.png"])
+    # Without message records, lambda comes from the scenario: 12 calls/s x 6 messages a call
+    # (INVITE; 180, 200; ACK, BYE; 200) in the measured period, at 10 ms each.
+    trace.messages = None
+    estimate = reference.proxy_references(trace, "proxy")
+    assert estimate["source"] == "scenario"
+    assert estimate["arrival_rate"] == pytest.approx(12 * 6)
+    assert estimate["mean_service_s"] == pytest.approx(0.010)
+    assert estimate["arrival_rate"] == pytest.approx(proxies[0]["arrival_rate"], rel=0.08)
+    assert estimate["rho"] == pytest.approx(measured, abs=0.06)
+
+
+def test_gateway_blocking_scenario_samples_busy_trunks(runs, tmp_path):
+    """The shipped scenario samples every 5 s; the plot has Erlang B's carried load."""
+    trace = load_trace(trace_file(runs.run("gateway-blocking")), kinds=("call", "sample"))
+    trunks = trace.samples[trace.samples["role"] == "GATEWAY"]
+    assert len(trunks) >= 3000 / 5
+    ref = reference.gateway_references(trace.scenario)[0]
+    after = trunks[trunks["time_s"] >= trace.warmup_s]["busy_trunks"].mean()
+    assert ref["carried_erlangs"] == pytest.approx(8 * (1 - reference.erlang_b(8, 10)))
+    assert after == pytest.approx(ref["carried_erlangs"], abs=0.5)
