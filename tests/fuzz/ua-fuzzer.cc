@@ -195,6 +195,18 @@ class Network
             return;
         }
         Message& message = parsed.GetMessage();
+        // What SipStack::Deliver (the transport) passes up and nothing else: a message without
+        // a required header field (RFC 3261 8.1.1) never reaches the transaction layer (a
+        // request gets 400 from the transport, a response is discarded). Fed such a 200 to an
+        // INVITE ("zTo:" for "To:"), the transaction ended and the call hung in Calling.
+        if (message.MissingRequiredHeader() != HeaderId::Unknown)
+        {
+            if (Verbosity() > 0)
+            {
+                std::fprintf(stderr, "  (missing a required header: the transport drops it)\n");
+            }
+            return;
+        }
         if (message.IsRequest())
         {
             StampReceivedVia(&message, from);
@@ -693,6 +705,10 @@ class Run
             std::fprintf(stderr, "%9.3f input -> %s from %s: %.*s\n", Seconds(m_clock.Now()),
                          node == kUaNode ? "ua" : "px", from.ToString().c_str(),
                          static_cast<int>(text.substr(0, text.find('\r')).size()), text.data());
+            if (Verbosity() > 1)
+            {
+                std::fprintf(stderr, "%.*s\n", static_cast<int>(text.size()), text.data());
+            }
         }
         m_network.Deliver(node, text, from);
     }
