@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Times `sipsim run` on the shipped scenarios quickstart and large and prints a Markdown table:
 # wall and CPU time, simulated calls per wall-clock second, peak resident memory and peak memory
-# per simulated phone; then the memory of an idle registered phone (large with no calls,
-# against the same scenario with one phone per group).
+# per simulated phone; then, for large, the call phase alone (large minus large cut off after
+# 150 s of calls: calls and wall time of the last 150 s of calls), and the memory of an idle
+# registered phone: the heap in use when a run of large without calls stops (every phone
+# registered, every transaction ended), minus the same with one phone per group, over the phones.
 #
 #   bench/run-scenarios.sh [SIPSIM]      SIPSIM: the sipsim binary (default build/cli/sipsim)
 #   SCENARIOS="quickstart" bench/run-scenarios.sh build/cli/sipsim
@@ -84,23 +86,44 @@ print(f"| {name} | {phones:,} | {calls:,} | {duration:g} | {wall:.2f} | {cpu:.2f
 done
 
 if [[ " $scenarios " == *" large "* ]]; then
-    # An idle registered phone: large without calls for 60 s (every phone registered), minus
-    # the same with one phone per group; the difference over the phones.
     file="$here/scenarios/large.textproto"
-    run large-idle "$file" --set traffic.calls_per_second=0 --set duration_s=60 --set warmup_s=0
-    run large-base "$file" --set traffic.calls_per_second=0 --set duration_s=60 --set warmup_s=0 \
+    # The call phase alone: the full run minus the same run stopped 150 s earlier.
+    run large-short "$file" --set duration_s=210
+    # An idle registered phone: no calls, 90 s (registrations end at 10 s; their transactions
+    # at most 64*T1 = 32 s later), heap in use at the end, against one phone per group.
+    run large-idle "$file" --set traffic.calls_per_second=0 --set duration_s=90 --set warmup_s=0
+    run large-base "$file" --set traffic.calls_per_second=0 --set duration_s=90 --set warmup_s=0 \
         --set groups[0].phones.count=1 --set groups[1].phones.count=1
-    python3 - "$work/large-idle.time" "$work/large-base.time" "$work/large-idle.out" <<'PY'
-import re, sys
-def rss(path):
-    return int(re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", open(path).read()).group(1)) * 1024
-idle, base = rss(sys.argv[1]), rss(sys.argv[2])
-registered = int(re.search(r"Registrations: (\d+) ok", open(sys.argv[3]).read()).group(1))
+    python3 - "$work" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+def wall(name):
+    t = open(f"{work}/{name}.time").read()
+    text = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\):\s*(\S+)", t).group(1)
+    seconds = 0.0
+    for part in text.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+def attempted(name):
+    return json.load(open(f"{work}/{name}/summary.json"))["calls"]["attempted"]
+def heap(name):
+    out = open(f"{work}/{name}.out").read()
+    return int(re.search(r"heap in use when the run stopped (\d+) bytes", out).group(1))
+calls = attempted("large") - attempted("large-short")
+seconds = wall("large") - wall("large-short")
 print()
+print("| large, call phase only | calls | wall s | calls / wall s |")
+print("| --- | ---: | ---: | ---: |")
+print(f"| last 150 s of calls (360 s run minus 210 s run) | {calls:,} | {seconds:.2f} | "
+      f"{calls / seconds:,.0f} |")
+registered = int(re.search(r"Registrations: (\d+) ok", open(f"{work}/large-idle.out").read()).group(1))
+idle, base = heap("large-idle"), heap("large-base")
 phones = 10000
-print("| idle run | phones | registered | peak RSS (MiB) | baseline, 2 phones (MiB) | bytes per idle phone |")
+print()
+print("| idle run (no calls, 90 s) | phones | registered | heap in use at the end (MiB) | "
+      "baseline, 2 phones (MiB) | bytes per idle phone |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
-print(f"| large, no calls, 60 s | {phones:,} | {registered:,} | {idle / 2**20:,.1f} | "
-      f"{base / 2**20:,.1f} | {(idle - base) / (phones - 2):,.0f} |")
+print(f"| large | {phones:,} | {registered:,} | {idle / 2**20:,.1f} | {base / 2**20:,.1f} | "
+      f"{(idle - base) / (phones - 2):,.0f} |")
 PY
 fi

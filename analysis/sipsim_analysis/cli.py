@@ -160,6 +160,13 @@ def main(argv=None):
         warnings.simplefilter("ignore", PartialTraceWarning)
         try:
             status = handlers[args.command](args)
+        except BrokenPipeError:
+            # The reader of our output went away (`... | head`): not an error of ours.
+            try:
+                sys.stdout = open(os.devnull, "w")
+            except OSError:
+                pass
+            return EXIT_OK
         except TraceError as error:
             hint = "" if getattr(args, "allow_partial", True) or error.offset in (None, 0) \
                 else " (--allow-partial analyses the records before it)"
