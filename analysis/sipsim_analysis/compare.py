@@ -39,8 +39,9 @@ class CompareError(ValueError):
     """Bad input to a comparison (no trace in a directory, unknown field path)."""
 
 
-def field_value(message, path):
-    """The value of a field path (``a.b[2].c``, ``attributes[Key]``) in a Protobuf message."""
+def _walk(message, path):
+    """What a field path (``a.b[2].c``, ``attributes[Key]``) names in a Protobuf message: a
+    sub-message or a value."""
     value = message
     for part in path.split("."):
         match = _TOKEN.fullmatch(part)
@@ -60,8 +61,22 @@ def field_value(message, path):
                     value = value[int(index)]
                 except (ValueError, IndexError) as error:
                     raise CompareError(f"field path {path!r}: no element {index}") from error
+    return value
+
+
+def field_value(message, path):
+    """The value of a field path (``a.b[2].c``, ``attributes[Key]``) in a Protobuf message."""
+    value = _walk(message, path)
     if hasattr(value, "DESCRIPTOR"):
         raise CompareError(f"field path {path!r} names a message, not a value")
+    return value
+
+
+def field_value_message(message, path):
+    """The sub-message at ``path`` (like :func:`field_value`, but for a message)."""
+    value = _walk(message, path)
+    if not hasattr(value, "DESCRIPTOR"):
+        raise CompareError(f"field path {path!r} names a value, not a message")
     return value
 
 
@@ -75,28 +90,6 @@ def set_field_value(message, path, value):
     if not match or match.group(2) is not None:
         raise CompareError(f"field path {path!r}: not a scalar field")
     setattr(parent, match.group(1), value)
-
-
-def field_value_message(message, path):
-    """The sub-message at ``path`` (like :func:`field_value`, but for a message)."""
-    value = message
-    for part in path.split("."):
-        match = _TOKEN.fullmatch(part)
-        if not match:
-            raise CompareError(f"bad field path {path!r} at {part!r}")
-        name, index = match.groups()
-        if value.DESCRIPTOR.fields_by_name.get(name) is None:
-            raise CompareError(f"field path {path!r}: {value.DESCRIPTOR.name} has no field "
-                               f"{name!r}")
-        value = getattr(value, name)
-        if index is not None:
-            try:
-                value = value[int(index)]
-            except (ValueError, IndexError) as error:
-                raise CompareError(f"field path {path!r}: no element {index}") from error
-    if not hasattr(value, "DESCRIPTOR"):
-        raise CompareError(f"field path {path!r} names a value, not a message")
-    return value
 
 
 def gateway_completed_ratio(scenario):
