@@ -386,8 +386,9 @@ InviteSession::RetryWithCredentials(const Message& response)
     const uint16_t code = response.GetStatusCode();
     const uint8_t kind = code == 407 ? 2 : 1;
     bool stale = false;
+    std::vector<Challenge> challenges = UserAgent::ChallengesOf(response);
     const std::string credentials = m_ua.AnswerChallenge(
-        response, "INVITE", m_invite.GetRequestUriText(), m_invite.GetBody(), &stale);
+        challenges, "INVITE", m_invite.GetRequestUriText(), m_invite.GetBody(), &stale);
     if (credentials.empty() || ((m_authTried & kind) != 0 && !stale)
         || m_authRetries >= kMaxAuthRetries)
     {
@@ -401,7 +402,7 @@ InviteSession::RetryWithCredentials(const Message& response)
     }
     m_authTried |= kind;
     ++m_authRetries;
-    m_challenges[kind - 1] = UserAgent::ChallengesOf(response);
+    m_challenges[kind - 1] = std::move(challenges);
     m_nonceCounts[kind - 1] = 1;
     // Same Call-ID, From tag and To; the next CSeq; a new transaction (so a new branch).
     ClearDialog(); // early dialogs of the challenged INVITE ended with it (12.3)

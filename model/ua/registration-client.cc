@@ -135,14 +135,15 @@ RegistrationClient::OnResponse(TransactionId id, const Message& response)
         // RFC 3261 22.2, 22.3: answer the challenge once (again only for a stale nonce).
         const uint8_t kind = code == 407 ? 2 : 1;
         bool stale = false;
-        const std::string credentials
-            = m_ua.AnswerChallenge(response, "REGISTER", m_ua.GetConfig().registrarUri, {}, &stale);
+        std::vector<Challenge> challenges = UserAgent::ChallengesOf(response);
+        const std::string credentials = m_ua.AnswerChallenge(
+            challenges, "REGISTER", m_ua.GetConfig().registrarUri, {}, &stale);
         if (!credentials.empty() && ((m_authTried & kind) == 0 || stale)
             && m_authRetries < kMaxAuthRetries)
         {
             m_authTried |= kind;
             ++m_authRetries;
-            m_challenges[kind - 1] = UserAgent::ChallengesOf(response);
+            m_challenges[kind - 1] = std::move(challenges);
             m_nonceCounts[kind - 1] = 1;
             if (Send(m_asked, credentials, code == 407))
             {

@@ -178,19 +178,6 @@ UserAgent::InDialogPeer(const Dialog& dialog) const
     return m_config.outboundProxy;
 }
 
-std::string
-UserAgent::AnswerChallenge(const Message& response, std::string_view method,
-                           std::string_view requestUri, std::string_view body, bool* stale,
-                           uint32_t nonceCount)
-{
-    *stale = false;
-    if (m_config.password.empty())
-    {
-        return {};
-    }
-    return AnswerChallenge(ChallengesOf(response), method, requestUri, body, stale, nonceCount);
-}
-
 std::vector<Challenge>
 UserAgent::ChallengesOf(const Message& response)
 {

@@ -171,19 +171,15 @@ class UserAgent
     std::optional<Peer> InDialogPeer(const Dialog& dialog) const;
     /**
      * Credentials answering the challenges of a 401 (WWW-Authenticate) or 407
-     * (Proxy-Authenticate) response (RFC 3261 22.2, 22.3), for a request with that method,
-     * Request-URI and body. Empty when no challenge can be answered. Digest only, unless
-     * UaConfig::allowBasicAuth: then Basic credentials (RFC 7617) answer a response whose
-     * challenges include a Basic one and no Digest one.
+     * (Proxy-Authenticate) response (RFC 3261 22.2, 22.3; ChallengesOf), for a request with
+     * that method, Request-URI and body. Empty when no challenge can be answered. Digest only,
+     * unless UaConfig::allowBasicAuth: then Basic credentials (RFC 7617) answer challenges that
+     * include a Basic one and no Digest one. RegistrationClient and InviteSession keep the
+     * parsed challenges, not the whole response, to answer them again.
      * \param stale set to true when the answered challenge said stale=true
      * \param nonceCount the nc of the credentials: 1 for a new challenge, the next count when
      *        a challenge whose nonce was already used is answered again (RFC 2617 3.2.2)
      */
-    std::string AnswerChallenge(const Message& response, std::string_view method,
-                                std::string_view requestUri, std::string_view body, bool* stale,
-                                uint32_t nonceCount = 1);
-    /// The same for challenges kept from an earlier response (RegistrationClient and
-    /// InviteSession keep the parsed challenges, not the whole response, to answer them again).
     std::string AnswerChallenge(const std::vector<Challenge>& challenges, std::string_view method,
                                 std::string_view requestUri, std::string_view body, bool* stale,
                                 uint32_t nonceCount = 1);
