@@ -240,6 +240,12 @@ class Message
     /// Feeds one field to the cache: decoded if it is the first of its cached id to decode.
     void CacheField(const HeaderField& f);
     void CopyFrom(const Message& other);
+    /**
+     * Takes other's decoded headers (this message's fields being a copy of other's), their views
+     * moved into this message's text. False when a view was outside the copied text; the cache
+     * is then to be decoded again.
+     */
+    bool RebaseCacheFrom(const Message& other);
 
     std::unique_ptr<char[]> m_text;               ///< parsed text (or copied text)
     std::vector<std::unique_ptr<char[]>> m_added; ///< text added by setters

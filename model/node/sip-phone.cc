@@ -25,38 +25,6 @@ namespace sipsim {
 NS_LOG_COMPONENT_DEFINE("SipPhone");
 NS_OBJECT_ENSURE_REGISTERED(SipPhone);
 
-namespace {
-
-/**
- * A new random variable of the same type and attributes as prototype, so that each user has
- * its own stream (and draws the same values wherever it is placed).
- */
-ns3::Ptr<ns3::RandomVariableStream>
-CloneVariable(const ns3::Ptr<ns3::RandomVariableStream>& prototype)
-{
-    const ns3::TypeId tid = prototype->GetInstanceTypeId();
-    ns3::ObjectFactory factory;
-    factory.SetTypeId(tid);
-    for (ns3::TypeId t = tid; t != ns3::Object::GetTypeId(); t = t.GetParent())
-    {
-        for (uint32_t i = 0; i < t.GetAttributeN(); ++i)
-        {
-            const ns3::TypeId::AttributeInformation info = t.GetAttribute(i);
-            if ((info.flags & ns3::TypeId::ATTR_GET) == 0
-                || (info.flags & ns3::TypeId::ATTR_CONSTRUCT) == 0 || info.name == "Stream")
-            {
-                continue;
-            }
-            ns3::Ptr<ns3::AttributeValue> value = info.checker->Create();
-            prototype->GetAttribute(info.name, *value);
-            factory.Set(info.name, *value);
-        }
-    }
-    return factory.Create<ns3::RandomVariableStream>();
-}
-
-} // namespace
-
 ns3::TypeId
 SipPhone::GetTypeId()
 {
@@ -259,32 +227,72 @@ SipPhone::AssignStreams(int64_t stream)
     {
         User& user = m_users[i];
         user.stream = stream + 3 * static_cast<int64_t>(i);
-        if (user.answerDraw)
+        for (size_t k = 0; k < user.variables.size(); ++k)
         {
-            user.answerDraw->SetStream(user.stream);
-            user.answerDelay->SetStream(user.stream + 1);
-            user.holdingTime->SetStream(user.stream + 2);
+            if (user.variables[k])
+            {
+                user.variables[k]->SetStream(user.stream + static_cast<int64_t>(k));
+            }
         }
     }
     return 3 * static_cast<int64_t>(m_users.size());
 }
 
-void
-SipPhone::EnsureVariables(User& user)
+ns3::Ptr<ns3::RandomVariableStream>
+SipPhone::VariableRecipe::Make(const ns3::Ptr<ns3::RandomVariableStream>& from)
 {
-    if (user.answerDraw)
+    if (from != prototype)
     {
-        return;
+        // A variable of the same type and construct-time attributes as the prototype, so that
+        // each user has its own stream (and draws the same values wherever it is placed).
+        prototype = from;
+        const ns3::TypeId tid = from->GetInstanceTypeId();
+        factory = ns3::ObjectFactory();
+        factory.SetTypeId(tid);
+        for (ns3::TypeId t = tid; t != ns3::Object::GetTypeId(); t = t.GetParent())
+        {
+            for (uint32_t i = 0; i < t.GetAttributeN(); ++i)
+            {
+                const ns3::TypeId::AttributeInformation info = t.GetAttribute(i);
+                if ((info.flags & ns3::TypeId::ATTR_GET) == 0
+                    || (info.flags & ns3::TypeId::ATTR_CONSTRUCT) == 0 || info.name == "Stream")
+                {
+                    continue;
+                }
+                ns3::Ptr<ns3::AttributeValue> value = info.checker->Create();
+                from->GetAttribute(info.name, *value);
+                factory.Set(info.name, *value);
+            }
+        }
     }
-    user.answerDraw = ns3::CreateObject<ns3::UniformRandomVariable>();
-    user.answerDelay = CloneVariable(m_answerDelay);
-    user.holdingTime = CloneVariable(m_holdingTime);
-    if (user.stream >= 0)
+    return factory.Create<ns3::RandomVariableStream>();
+}
+
+ns3::RandomVariableStream&
+SipPhone::Variable(User& user, UserVariable which)
+{
+    const auto k = static_cast<size_t>(which);
+    ns3::Ptr<ns3::RandomVariableStream>& variable = user.variables[k];
+    if (!variable)
     {
-        user.answerDraw->SetStream(user.stream);
-        user.answerDelay->SetStream(user.stream + 1);
-        user.holdingTime->SetStream(user.stream + 2);
+        switch (which)
+        {
+            case UserVariable::AnswerDraw:
+                variable = ns3::CreateObject<ns3::UniformRandomVariable>();
+                break;
+            case UserVariable::AnswerDelay:
+                variable = m_answerDelayRecipe.Make(m_answerDelay);
+                break;
+            case UserVariable::HoldingTime:
+                variable = m_holdingTimeRecipe.Make(m_holdingTime);
+                break;
+        }
+        if (user.stream >= 0)
+        {
+            variable->SetStream(user.stream + static_cast<int64_t>(k));
+        }
     }
+    return *variable;
 }
 
 void
@@ -552,10 +560,15 @@ SipPhone::OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
     user->caller = false;
     ua.Ring(call);
     Fire(*user, DeviceEventKind::Ringing);
-    EnsureVariables(*user);
-    if (user->answerDraw->GetValue() < m_answerProbability)
+    // The draw decides only when it can: a uniform draw on [0, 1) is always below 1 and never
+    // below 0, so those probabilities need no draw (and no variable for it).
+    const bool answers
+        = m_answerProbability >= 1.0
+          || (m_answerProbability > 0.0
+              && Variable(*user, UserVariable::AnswerDraw).GetValue() < m_answerProbability);
+    if (answers)
     {
-        const double delay = std::max(0.0, user->answerDelay->GetValue());
+        const double delay = std::max(0.0, Variable(*user, UserVariable::AnswerDelay).GetValue());
         user->answerEvent = ns3::Simulator::Schedule(ns3::Seconds(delay), &SipPhone::AnswerNow,
                                                      this, index, call.value);
     }
@@ -605,8 +618,7 @@ SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
     if (user->caller)
     {
         ns3::Simulator::Cancel(user->hangupEvent); // the CancelAfter timer
-        EnsureVariables(*user);
-        const double holding = std::max(0.0, user->holdingTime->GetValue());
+        const double holding = std::max(0.0, Variable(*user, UserVariable::HoldingTime).GetValue());
         user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,
                                                      this, index, call.value);
     }

@@ -16,12 +16,14 @@
 #include "transaction/peer.h"
 #include "ua/ua-config.h"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <ns3/application.h>
 #include <ns3/event-id.h>
 #include <ns3/nstime.h>
+#include <ns3/object-factory.h>
 #include <ns3/random-variable-stream.h>
 #include <ns3/traced-callback.h>
 #include <optional>
@@ -129,9 +131,28 @@ class SipPhone
         ns3::EventId answerEvent;
         ns3::EventId hangupEvent;
         int64_t stream = -1;
-        ns3::Ptr<ns3::UniformRandomVariable> answerDraw;
-        ns3::Ptr<ns3::RandomVariableStream> answerDelay;
-        ns3::Ptr<ns3::RandomVariableStream> holdingTime;
+        /// The user's own random variables by UserVariable, each created when first drawn.
+        std::array<ns3::Ptr<ns3::RandomVariableStream>, 3> variables;
+    };
+
+    /// A user's random variables; the value is the offset of its stream from the user's first.
+    enum class UserVariable : uint8_t
+    {
+        AnswerDraw = 0,  ///< uniform on [0, 1), against AnswerProbability
+        AnswerDelay = 1, ///< like the AnswerDelay attribute
+        HoldingTime = 2, ///< like the HoldingTime attribute
+    };
+
+    /**
+     * Makes variables of a prototype's type with its construct-time attributes. The attributes
+     * are read once per prototype (by reflection, which costs more than the creation itself).
+     */
+    struct VariableRecipe
+    {
+        ns3::Ptr<ns3::RandomVariableStream> prototype;
+        ns3::ObjectFactory factory;
+
+        ns3::Ptr<ns3::RandomVariableStream> Make(const ns3::Ptr<ns3::RandomVariableStream>& from);
     };
 
     void StartApplication() override;
@@ -139,7 +160,8 @@ class SipPhone
 
     void EnsureReady();
     void CreateUa(uint32_t index);
-    void EnsureVariables(User& user);
+    /// The user's variable, created on its first draw on the user's own stream.
+    ns3::RandomVariableStream& Variable(User& user, UserVariable which);
     sdp::SdpParams SdpParams(uint32_t index) const;
     std::string SdpOffer(uint32_t index) const;
     User* FindUser(UserAgent& ua, uint32_t* index = nullptr);
@@ -171,6 +193,8 @@ class SipPhone
     double m_answerProbability = 1.0;
     ns3::Ptr<ns3::RandomVariableStream> m_answerDelay;
     ns3::Ptr<ns3::RandomVariableStream> m_holdingTime;
+    VariableRecipe m_answerDelayRecipe;
+    VariableRecipe m_holdingTimeRecipe;
     bool m_dndAll = false;
     bool m_registerOnStart = false;
     uint32_t m_registerExpires = 3600;
