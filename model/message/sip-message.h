@@ -78,6 +78,35 @@ class Parser;
  *
  * Copying a message copies its text into one new buffer; moving is cheap.
  */
+/**
+ * The text a message's setters add: chunks that never move (views point into them), filled in
+ * turn, so that building a message allocates a few times instead of once per header value.
+ * A move leaves the source empty (its next free byte would be in the destination's chunk).
+ */
+class AddedText
+{
+  public:
+    AddedText() = default;
+    AddedText(AddedText&& other) noexcept;
+    AddedText& operator=(AddedText&& other) noexcept;
+    AddedText(const AddedText&) = delete;
+    AddedText& operator=(const AddedText&) = delete;
+    ~AddedText() = default;
+
+    /// A stable copy of s (an empty view for an empty s).
+    std::string_view Store(std::string_view s);
+    /// Frees every chunk (views into them dangle).
+    void Clear();
+
+  private:
+    /// The size of a chunk; a longer text gets a chunk of its own size.
+    static constexpr size_t kChunkSize = 512;
+
+    std::vector<std::unique_ptr<char[]>> m_chunks;
+    char* m_next = nullptr; ///< the first free byte of the last chunk
+    size_t m_free = 0;      ///< free bytes from m_next
+};
+
 class Message
 {
   public:
@@ -247,8 +276,8 @@ class Message
      */
     bool RebaseCacheFrom(const Message& other);
 
-    std::unique_ptr<char[]> m_text;               ///< parsed text (or copied text)
-    std::vector<std::unique_ptr<char[]>> m_added; ///< text added by setters
+    std::unique_ptr<char[]> m_text; ///< parsed text (or copied text)
+    AddedText m_added;              ///< text added by setters
     std::vector<HeaderField> m_headers;
 
     bool m_isRequest = true;

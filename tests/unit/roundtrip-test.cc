@@ -243,6 +243,38 @@ TEST(RoundTrip, CopiesKeepTheirDecodedHeadersWithoutTheOriginal)
     }
 }
 
+TEST(AddedText, StoredTextStaysWhereItIsAcrossChunksAndMoves)
+{
+    // Short texts share chunks, long ones get their own; no stored view ever moves, and a
+    // moved-from store starts afresh instead of writing into the chunk it gave away.
+    AddedText store;
+    std::vector<std::pair<std::string, std::string_view>> stored;
+    for (size_t i = 0; i < 300; ++i)
+    {
+        const size_t length = (i * 37) % 700; // 0 .. 699: empty, short and chunk-sized texts
+        std::string text(length, static_cast<char>('a' + i % 26));
+        const std::string_view view = store.Store(text);
+        EXPECT_EQ(view, text);
+        EXPECT_EQ(view.empty(), text.empty());
+        stored.emplace_back(std::move(text), view);
+    }
+    AddedText moved = std::move(store);
+    const std::string_view afterMove = store.Store("written after the move");
+    EXPECT_EQ(afterMove, "written after the move");
+    for (const auto& [text, view] : stored)
+    {
+        EXPECT_EQ(view, text); // intact: not overwritten by the moved-from store
+    }
+    AddedText assigned;
+    assigned.Store("to be freed");
+    assigned = std::move(moved);
+    EXPECT_EQ(moved.Store("x"), "x");
+    for (const auto& [text, view] : stored)
+    {
+        EXPECT_EQ(view, text);
+    }
+}
+
 TEST(RoundTrip, CanonicalFormUsesLongNamesAndUnfoldedValues)
 {
     const ParseResult r = Parse(test::ReadData("rfc4475/wsinv.dat"));
