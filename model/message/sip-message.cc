@@ -662,6 +662,28 @@ Message::RemoveHeader(HeaderId id)
     return before - m_headers.size();
 }
 
+namespace {
+
+/// Where the second element of a list value starts (past the first top-level comma); npos
+/// when the value has one element.
+size_t
+SecondElementOffset(std::string_view value)
+{
+    size_t cut = std::string_view::npos;
+    size_t count = 0;
+    ForEachListElement(value, [&](std::string_view e) {
+        if (++count == 2)
+        {
+            cut = static_cast<size_t>(e.data() - value.data());
+            return false;
+        }
+        return true;
+    });
+    return cut;
+}
+
+} // namespace
+
 bool
 Message::RemoveFirstValue(HeaderId id)
 {
@@ -671,20 +693,7 @@ Message::RemoveFirstValue(HeaderId id)
         {
             continue;
         }
-        // Find where the second element starts: past the first top-level comma.
-        size_t cut = std::string_view::npos;
-        size_t count = 0;
-        size_t offset = 0;
-        ForEachListElement(it->value, [&](std::string_view e) {
-            ++count;
-            offset = static_cast<size_t>(e.data() - it->value.data());
-            if (count == 2)
-            {
-                cut = offset;
-                return false;
-            }
-            return true;
-        });
+        const size_t cut = SecondElementOffset(it->value);
         if (cut == std::string_view::npos)
         {
             m_headers.erase(it);
@@ -692,6 +701,32 @@ Message::RemoveFirstValue(HeaderId id)
         else
         {
             it->value = it->value.substr(cut);
+        }
+        RefreshCacheFor(id);
+        return true;
+    }
+    return false;
+}
+
+bool
+Message::ReplaceFirstValue(HeaderId id, std::string_view value)
+{
+    for (auto it = m_headers.begin(); it != m_headers.end(); ++it)
+    {
+        if (it->id != id)
+        {
+            continue;
+        }
+        const HeaderField field{id, CanonicalName(id), Store(Trim(value))};
+        const size_t cut = SecondElementOffset(it->value);
+        if (cut == std::string_view::npos)
+        {
+            *it = field;
+        }
+        else
+        {
+            it->value = it->value.substr(cut);
+            m_headers.insert(it, field);
         }
         RefreshCacheFor(id);
         return true;

@@ -184,6 +184,13 @@ class Message
 
     /// Removes the first value of a list header (the top Via of "Via: a, b" leaves "Via: b").
     bool RemoveFirstValue(HeaderId id);
+    /**
+     * Replaces the first value of the first field of id with value, in place: the new value in a
+     * field of its own where that field was, before what is left of it ("Via: a, b" becomes
+     * "Via: new" then "Via: b"). Decodes the cached header once. False (and nothing changed)
+     * without such a field.
+     */
+    bool ReplaceFirstValue(HeaderId id, std::string_view value);
 
     // --- cached typed headers -----------------------------------------------------------------
     /// Call-ID, empty when absent.

@@ -36,20 +36,35 @@ LookupTransport(std::string_view name)
     return std::nullopt;
 }
 
+std::string_view
+FormatIpv4(Ipv4 address, char (&buffer)[16])
+{
+    char* out = buffer;
+    for (int shift = 24; shift >= 0; shift -= 8)
+    {
+        const unsigned octet = (address >> shift) & 0xffu;
+        if (octet >= 100)
+        {
+            *out++ = static_cast<char>('0' + octet / 100);
+        }
+        if (octet >= 10)
+        {
+            *out++ = static_cast<char>('0' + octet / 10 % 10);
+        }
+        *out++ = static_cast<char>('0' + octet % 10);
+        if (shift > 0)
+        {
+            *out++ = '.';
+        }
+    }
+    return std::string_view(buffer, static_cast<size_t>(out - buffer));
+}
+
 std::string
 FormatIpv4(Ipv4 address)
 {
-    std::string out;
-    out.reserve(15);
-    for (int shift = 24; shift >= 0; shift -= 8)
-    {
-        out += std::to_string((address >> shift) & 0xffu);
-        if (shift > 0)
-        {
-            out += '.';
-        }
-    }
-    return out;
+    char buffer[16];
+    return std::string(FormatIpv4(address, buffer));
 }
 
 std::optional<Ipv4>
@@ -175,7 +190,8 @@ StampReceivedVia(Message* request, const Peer& source)
     {
         return false;
     }
-    const std::string sourceAddress = FormatIpv4(source.address);
+    char addressText[16];
+    const std::string_view sourceAddress = FormatIpv4(source.address, addressText);
     const auto rport = top->Rport();
     const bool fillRport = rport.has_value() && rport->empty();
     // RFC 3581 4: with rport the server always adds received; RFC 3261 18.2.1 otherwise only
@@ -188,6 +204,7 @@ StampReceivedVia(Message* request, const Peer& source)
     // Rebuild the top Via value: sent-protocol and sent-by as written, then the parameters,
     // with rport given its value and received (re)set.
     std::string value;
+    value.reserve(top->params.Raw().size() + top->host.size() + 64);
     value += top->protocolName;
     value += '/';
     value += top->protocolVersion;
@@ -224,8 +241,7 @@ StampReceivedVia(Message* request, const Peer& source)
         value += ";received=";
         value += sourceAddress;
     }
-    request->RemoveFirstValue(HeaderId::Via);
-    request->PrependHeader(HeaderId::Via, value);
+    request->ReplaceFirstValue(HeaderId::Via, value);
     return true;
 }
 

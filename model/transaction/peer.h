@@ -38,6 +38,8 @@ using Ipv4 = uint32_t;
 
 /// Dotted-quad text of an address.
 std::string FormatIpv4(Ipv4 address);
+/// The same text written into buffer (at most 15 characters); the view points into buffer.
+std::string_view FormatIpv4(Ipv4 address, char (&buffer)[16]);
 
 /// Parses a dotted quad; nullopt for anything else (host names are not resolved).
 std::optional<Ipv4> ParseIpv4(std::string_view text);

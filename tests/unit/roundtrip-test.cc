@@ -100,6 +100,41 @@ TEST(RoundTrip, RemoveFirstValueOfAMultiValueLine)
     EXPECT_FALSE(m.RemoveFirstValue(HeaderId::Via));
 }
 
+TEST(RoundTrip, ReplaceFirstValueKeepsThePlaceAndTheRest)
+{
+    const ParseResult r
+        = Parse(test::Crlf({"OPTIONS sip:b@example.com SIP/2.0",
+                            "v: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, "
+                            "SIP/2.0/UDP b.example.com;branch=z9hG4bK2",
+                            "From: <sip:a@example.com>;tag=1", "To: <sip:b@example.com>",
+                            "Call-ID: c1", "CSeq: 1 OPTIONS", "Via: SIP/2.0/UDP c.example.com",
+                            "Max-Forwards: 70", "Content-Length: 0"}));
+    ASSERT_TRUE(r.Ok());
+    Message m = r.GetMessage();
+    ASSERT_TRUE(m.ReplaceFirstValue(HeaderId::Via,
+                                    "SIP/2.0/UDP a.example.com;branch=z9hG4bK1;received=10.0.0.1"));
+    ASSERT_NE(m.GetTopVia(), nullptr);
+    EXPECT_EQ(m.GetTopVia()->Received(), std::optional<std::string_view>("10.0.0.1"));
+    const std::vector<Via> vias = m.GetVias();
+    ASSERT_EQ(vias.size(), 3u);
+    EXPECT_EQ(vias[1].host, "b.example.com");
+    EXPECT_EQ(vias[2].host, "c.example.com");
+    // In place: the new top Via is still the first field, under its long name.
+    EXPECT_EQ(m.GetHeaders().front().id, HeaderId::Via);
+    EXPECT_EQ(m.GetHeaders().front().name, "Via");
+    // A one-value field is replaced where it is.
+    Message single = Message::MakeRequest("OPTIONS", "sip:b@example.com");
+    single.AddHeader(HeaderId::Via, "SIP/2.0/UDP a.example.com;branch=z9hG4bKs");
+    single.AddHeader(HeaderId::CallId, "c2");
+    ASSERT_TRUE(
+        single.ReplaceFirstValue(HeaderId::Via, "SIP/2.0/UDP d.example.com;branch=z9hG4bKt"));
+    ASSERT_EQ(single.GetHeaders().size(), 2u);
+    EXPECT_EQ(single.GetHeaders()[0].value, "SIP/2.0/UDP d.example.com;branch=z9hG4bKt");
+    EXPECT_EQ(single.GetTopVia()->Branch(), "z9hG4bKt");
+    EXPECT_FALSE(single.ReplaceFirstValue(HeaderId::Route, "<sip:x@example.com>"));
+    EXPECT_EQ(single.GetHeaders().size(), 2u);
+}
+
 TEST(RoundTrip, CopiesAreDeepAndIndependent)
 {
     Message original = BuildInvite();

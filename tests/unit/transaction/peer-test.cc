@@ -55,6 +55,18 @@ TEST(PeerTest, Ipv4Text)
     EXPECT_EQ(FormatIpv4(0x0a000001), "10.0.0.1");
     EXPECT_EQ(FormatIpv4(0xffffffff), "255.255.255.255");
     EXPECT_EQ(FormatIpv4(0), "0.0.0.0");
+    // Every octet value from 0 to 255 in each position, against a plain formatting.
+    for (uint32_t octet = 0; octet < 256; ++octet)
+    {
+        const Ipv4 address
+            = (octet << 24) | (((octet * 7) & 0xffu) << 16) | (9u << 8) | (255 - octet);
+        const std::string expected = std::to_string(octet) + "."
+                                     + std::to_string((octet * 7) & 0xffu) + ".9."
+                                     + std::to_string(255 - octet);
+        EXPECT_EQ(FormatIpv4(address), expected);
+        char buffer[16];
+        EXPECT_EQ(FormatIpv4(address, buffer), expected);
+    }
     EXPECT_EQ(ParseIpv4("10.0.0.1"), Ipv4{0x0a000001});
     EXPECT_EQ(ParseIpv4("192.168.1.254"), Ipv4{0xc0a801fe});
     EXPECT_EQ(ParseIpv4("255.255.255.255"), Ipv4{0xffffffff});
