@@ -70,6 +70,37 @@ TEST_F(TimerServiceOnNs3, CancelledTimersNeverFireAndIdsAreNotReused)
     EXPECT_EQ(Simulator::Now(), MilliSeconds(30));
 }
 
+TEST_F(TimerServiceOnNs3, AStaleIdNeverCancelsTheTimerThatReusedItsSlot)
+{
+    // A freed slot is taken by the next timer; the old id must not reach the new timer.
+    Ns3TimerService timers;
+    int fired = 0;
+    const TimerId a = timers.Schedule(milliseconds(10), [&]() { fired += 1; });
+    timers.Cancel(a);
+    const TimerId b = timers.Schedule(milliseconds(10), [&]() { fired += 10; });
+    EXPECT_NE(a, b);
+    timers.Cancel(a);
+    EXPECT_EQ(timers.PendingCount(), 1u);
+    std::vector<TimerId> ids;
+    for (int i = 0; i < 100; ++i)
+    {
+        ids.push_back(timers.Schedule(milliseconds(20 + i), [&]() { fired += 100; }));
+    }
+    for (size_t i = 0; i < ids.size(); i += 2)
+    {
+        timers.Cancel(ids[i]);
+    }
+    EXPECT_EQ(timers.PendingCount(), 51u);
+    Simulator::Run();
+    EXPECT_EQ(fired, 10 + 50 * 100);
+    EXPECT_EQ(timers.PendingCount(), 0u);
+    for (const TimerId id : ids)
+    {
+        timers.Cancel(id); // all stale: no effect
+    }
+    EXPECT_EQ(timers.Schedule(milliseconds(1), []() {}) == b, false);
+}
+
 TEST_F(TimerServiceOnNs3, DestroyingTheServiceCancelsItsTimers)
 {
     int fired = 0;
