@@ -72,6 +72,34 @@ TempDir(const std::string& name)
 
 const std::string kQuickstart = kSource + "/scenarios/quickstart.textproto";
 
+/**
+ * Checks that a trace ends with a trailer marking it complete and holds one call record per
+ * call placed (a CALL_PLACED user event); returns the number of call records.
+ */
+size_t
+ExpectCompleteWithOneCallRecordPerCall(const sipsim::trace::TraceContents& contents)
+{
+    EXPECT_FALSE(contents.records.empty());
+    if (contents.records.empty())
+    {
+        return 0;
+    }
+    EXPECT_TRUE(contents.records.back().has_trailer());
+    EXPECT_TRUE(contents.records.back().trailer().complete());
+    size_t calls = 0;
+    size_t placed = 0;
+    for (const auto& record : contents.records)
+    {
+        calls += record.has_call() ? 1 : 0;
+        placed
+            += record.has_user_event() && record.user_event().kind() == sipsim::trace::CALL_PLACED
+                   ? 1
+                   : 0;
+    }
+    EXPECT_EQ(calls, placed) << "one call record per call attempt";
+    return calls;
+}
+
 TEST(SipsimRun, QuickstartRunsAndMeetsItsExpectations)
 {
     const std::string out = TempDir("quickstart");
@@ -87,21 +115,7 @@ TEST(SipsimRun, QuickstartRunsAndMeetsItsExpectations)
     EXPECT_EQ(contents.header.scenario_name(), "quickstart");
     EXPECT_EQ(contents.header.seed(), 1u);
     EXPECT_EQ(contents.header.scenario_text(), ReadFile(kQuickstart));
-    ASSERT_FALSE(contents.records.empty());
-    ASSERT_TRUE(contents.records.back().has_trailer());
-    EXPECT_TRUE(contents.records.back().trailer().complete());
-    size_t calls = 0;
-    size_t placed = 0;
-    for (const auto& record : contents.records)
-    {
-        calls += record.has_call() ? 1 : 0;
-        placed
-            += record.has_user_event() && record.user_event().kind() == sipsim::trace::CALL_PLACED
-                   ? 1
-                   : 0;
-    }
-    EXPECT_GT(calls, 40u);
-    EXPECT_EQ(calls, placed) << "one call record per call attempt";
+    EXPECT_GT(ExpectCompleteWithOneCallRecordPerCall(contents), 40u);
 
     const std::string summary = ReadFile(out + "/summary.json");
     EXPECT_NE(summary.find("\"attempted\""), std::string::npos) << summary;
@@ -214,21 +228,7 @@ TEST_P(ShippedScenario, RunsAndMeetsItsExpectations)
     ASSERT_TRUE(contents.ok) << contents.error;
     EXPECT_EQ(contents.header.scenario_name(), name) << "the scenario's name is its file's";
     EXPECT_EQ(contents.header.scenario_text(), ReadFile(file));
-    ASSERT_FALSE(contents.records.empty());
-    ASSERT_TRUE(contents.records.back().has_trailer());
-    EXPECT_TRUE(contents.records.back().trailer().complete());
-    size_t calls = 0;
-    size_t placed = 0;
-    for (const auto& record : contents.records)
-    {
-        calls += record.has_call() ? 1 : 0;
-        placed
-            += record.has_user_event() && record.user_event().kind() == sipsim::trace::CALL_PLACED
-                   ? 1
-                   : 0;
-    }
-    EXPECT_GT(calls, 0u);
-    EXPECT_EQ(calls, placed) << "one call record per call attempt";
+    EXPECT_GT(ExpectCompleteWithOneCallRecordPerCall(contents), 0u);
     EXPECT_TRUE(std::filesystem::exists(out + "/summary.json"));
 }
 
