@@ -39,6 +39,11 @@
 #include <malloc.h>
 #endif
 
+/// gperftools' C interface (malloc_extension_c.h), declared weak: non-null only when the
+/// program links tcmalloc (SIPSIM_ALLOCATOR), whose heap glibc's mallinfo2 does not see.
+extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* value)
+    __attribute__((weak));
+
 #ifndef SIPSIM_VERSION
 #define SIPSIM_VERSION "unknown"
 #endif
@@ -838,9 +843,10 @@ PrintSummary(std::ostream& out, const trace::Summary& sum, const World& w, doubl
 }
 
 /// The process's memory when the simulation stops (before anything is torn down): the heap the
-/// allocator has handed out and not had back (glibc's mallinfo2: the live state of every model,
-/// transaction, timer and packet), and the peak resident set size of the whole run (VmHWM).
-/// Zero where they cannot be read (another C library, or a sanitizer's allocator).
+/// allocator has handed out and not had back (the live state of every model, transaction, timer
+/// and packet: tcmalloc's current allocated bytes when it is the allocator, glibc's mallinfo2
+/// otherwise), and the peak resident set size of the whole run (VmHWM). Zero where they cannot
+/// be read (another C library, or a sanitizer's allocator).
 struct MemoryUse
 {
     uint64_t heapInUse = 0;
@@ -851,9 +857,18 @@ MemoryUse
 MeasureMemory()
 {
     MemoryUse m;
+    size_t allocated = 0;
+    if (MallocExtension_GetNumericProperty != nullptr
+        && MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &allocated) != 0)
+    {
+        m.heapInUse = allocated;
+    }
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-    const struct mallinfo2 info = ::mallinfo2();
-    m.heapInUse = info.uordblks + info.hblkhd;
+    else
+    {
+        const struct mallinfo2 info = ::mallinfo2();
+        m.heapInUse = info.uordblks + info.hblkhd;
+    }
 #endif
     std::ifstream status("/proc/self/status");
     std::string line;
