@@ -4,7 +4,9 @@
 # per simulated phone; then, for large, the call phase alone (large minus large cut off after
 # 150 s of calls: calls and wall time of the last 150 s of calls), and the memory of an idle
 # registered phone: the heap in use when a run of large without calls stops (every phone
-# registered, every transaction ended), minus the same with one phone per group, over the phones.
+# registered, every transaction ended), minus the same with one phone per group, over the phones;
+# and the network alone: large's messages replayed over the same ns-3 network without SIP
+# (bench/network-replay.cc), the floor that ns-3 sets under a run.
 #
 #   bench/run-scenarios.sh [SIPSIM]      SIPSIM: the sipsim binary (default build/cli/sipsim)
 #   SCENARIOS="quickstart" bench/run-scenarios.sh build/cli/sipsim
@@ -94,6 +96,14 @@ if [[ " $scenarios " == *" large "* ]]; then
     run large-idle "$file" --set traffic.calls_per_second=0 --set duration_s=90 --set warmup_s=0
     run large-base "$file" --set traffic.calls_per_second=0 --set duration_s=90 --set warmup_s=0 \
         --set groups[0].phones.count=1 --set groups[1].phones.count=1
+    # The network alone: large's messages (a run recording every one) replayed over the same
+    # ns-3 network without SIP (sipsim-network-replay), whole and up to 210 s.
+    replay="$(dirname "$sipsim")/../bench/sipsim-network-replay"
+    if [[ -x "$replay" ]]; then
+        run large-messages "$file" --set outputs.messages=true
+        "$replay" "$work/large-messages/trace.pb" >"$work/replay-360.json"
+        "$replay" "$work/large-messages/trace.pb" 210 >"$work/replay-210.json"
+    fi
     python3 - "$work" <<'PY'
 import json, re, sys
 work = sys.argv[1]
@@ -125,5 +135,20 @@ print("| idle run (no calls, 90 s) | phones | registered | heap in use at the en
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
 print(f"| large | {phones:,} | {registered:,} | {idle / 2**20:,.1f} | {base / 2**20:,.1f} | "
       f"{(idle - base) / (phones - 2):,.0f} |")
+import os
+if os.path.exists(f"{work}/replay-360.json"):
+    full = json.load(open(f"{work}/replay-360.json"))
+    short = json.load(open(f"{work}/replay-210.json"))
+    whole_calls = attempted("large")
+    rows = [("whole run (360 s)", whole_calls, wall("large"), full["wall_s"], full["sent"]),
+            ("call phase (360 s run minus 210 s run)", calls, seconds,
+             full["wall_s"] - short["wall_s"], full["sent"] - short["sent"])]
+    print()
+    print("| large: the network alone | calls | messages | run wall s | network replay wall s | "
+          "network share | calls / wall s with SIP free |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, n, run_s, net_s, messages in rows:
+        print(f"| {name} | {n:,} | {messages:,} | {run_s:.2f} | {net_s:.2f} | "
+              f"{net_s / run_s:.0%} | {n / net_s:,.0f} |")
 PY
 fi

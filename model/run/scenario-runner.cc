@@ -244,75 +244,6 @@ ConfigureQueue(const ns3::Ptr<ProcessingQueue>& queue, const sc::Capacity& c)
     queue->SetAttribute("RetryAfter", ns3::UintegerValue(c.retry_after_s()));
 }
 
-/// Builds the topology graph from the scenario (inline nodes and links, or a DOT file).
-bool
-BuildTopology(const sc::Scenario& s, const std::string& scenarioFile, topology::Topology* topo,
-              std::string* error)
-{
-    if (!s.topology().dot_file().empty())
-    {
-        const auto path
-            = std::filesystem::path(scenarioFile).parent_path() / s.topology().dot_file();
-        std::ifstream in(path);
-        if (!in)
-        {
-            *error = path.string() + ": cannot read the topology";
-            return false;
-        }
-        if (!topology::ReadDot(in, path.string(), topo, error))
-        {
-            return false;
-        }
-    }
-    for (const auto& n : s.topology().nodes())
-    {
-        topology::NodeProps props;
-        props.name = n.name();
-        props.role = RoleOf(n.role());
-        props.domain = n.domain();
-        props.profile = n.profile();
-        if (!topo->AddNode(props, error))
-        {
-            return false;
-        }
-    }
-    for (const auto& l : s.topology().links())
-    {
-        topology::LinkProps props;
-        if (!l.delay().empty())
-        {
-            props.delay = l.delay();
-        }
-        if (!l.rate().empty())
-        {
-            props.rate = l.rate();
-        }
-        props.loss = l.loss();
-        if (l.queue_packets() > 0)
-        {
-            props.queuePackets = l.queue_packets();
-        }
-        props.lan = l.lan();
-        if (!topo->AddLink(l.a(), l.b(), props, error))
-        {
-            return false;
-        }
-    }
-    const auto problems = topology::Validate(*topo);
-    if (!problems.empty())
-    {
-        std::string all;
-        for (const auto& p : problems)
-        {
-            all += scenarioFile + ": topology: " + p + "\n";
-        }
-        all.pop_back();
-        *error = all;
-        return false;
-    }
-    return true;
-}
-
 std::string
 DomainProxy(const World& w, const std::string& domain)
 {
@@ -895,6 +826,74 @@ PrintMemory(std::ostream& out, const MemoryUse& m)
 
 } // namespace
 
+bool
+BuildScenarioTopology(const scenario::Scenario& s, const std::string& scenarioFile,
+                      topology::Topology* topo, std::string* error)
+{
+    if (!s.topology().dot_file().empty())
+    {
+        const auto path
+            = std::filesystem::path(scenarioFile).parent_path() / s.topology().dot_file();
+        std::ifstream in(path);
+        if (!in)
+        {
+            *error = path.string() + ": cannot read the topology";
+            return false;
+        }
+        if (!topology::ReadDot(in, path.string(), topo, error))
+        {
+            return false;
+        }
+    }
+    for (const auto& n : s.topology().nodes())
+    {
+        topology::NodeProps props;
+        props.name = n.name();
+        props.role = RoleOf(n.role());
+        props.domain = n.domain();
+        props.profile = n.profile();
+        if (!topo->AddNode(props, error))
+        {
+            return false;
+        }
+    }
+    for (const auto& l : s.topology().links())
+    {
+        topology::LinkProps props;
+        if (!l.delay().empty())
+        {
+            props.delay = l.delay();
+        }
+        if (!l.rate().empty())
+        {
+            props.rate = l.rate();
+        }
+        props.loss = l.loss();
+        if (l.queue_packets() > 0)
+        {
+            props.queuePackets = l.queue_packets();
+        }
+        props.lan = l.lan();
+        if (!topo->AddLink(l.a(), l.b(), props, error))
+        {
+            return false;
+        }
+    }
+    const auto problems = topology::Validate(*topo);
+    if (!problems.empty())
+    {
+        std::string all;
+        for (const auto& p : problems)
+        {
+            all += scenarioFile + ": topology: " + p + "\n";
+        }
+        all.pop_back();
+        *error = all;
+        return false;
+    }
+    return true;
+}
+
 int
 RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
 {
@@ -940,7 +939,7 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
         return kBadInput;
     }
     World w;
-    if (!BuildTopology(s, options.scenarioFile, &w.topo, &error))
+    if (!BuildScenarioTopology(s, options.scenarioFile, &w.topo, &error))
     {
         err << error << "\n";
         return kBadInput;
@@ -989,6 +988,7 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     {
         stream += w.generator->AssignStreams(stream);
     }
+    w.network.AssignStackStreams();
 
     // --- outputs ------------------------------------------------------------------------------
     std::error_code created;

@@ -13,6 +13,14 @@
 #include <string>
 #include <vector>
 
+namespace sipsim::scenario {
+class Scenario;
+} // namespace sipsim::scenario
+
+namespace sipsim::topology {
+class Topology;
+} // namespace sipsim::topology
+
 namespace sipsim::run {
 
 struct RunOptions
@@ -45,6 +53,15 @@ enum ExitCode : int
  * \return one of ExitCode
  */
 int RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+/**
+ * The topology graph of a scenario: its inline nodes and links, or its Graphviz DOT file
+ * (`topology.dot_file`, relative to the directory of `scenarioFile`), validated. False, with
+ * `*error` ("FILE: topology: what is wrong", one line per problem), when it cannot be read or
+ * is not valid. RunScenario builds the network of a run from it.
+ */
+bool BuildScenarioTopology(const scenario::Scenario& s, const std::string& scenarioFile,
+                           topology::Topology* topo, std::string* error);
 
 } // namespace sipsim::run
 

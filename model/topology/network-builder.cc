@@ -309,4 +309,21 @@ NetworkBuilder::AssignStreams(int64_t stream)
     return used;
 }
 
+int64_t
+NetworkBuilder::AssignStackStreams()
+{
+    int64_t used = ns3::InternetStackHelper().AssignStreams(m_all, kStackStreamBase);
+    for (const Link& link : m_links)
+    {
+        for (const auto& device : {link.deviceA, link.deviceB})
+        {
+            if (const auto csma = ns3::DynamicCast<ns3::CsmaNetDevice>(device))
+            {
+                used += csma->AssignStreams(kStackStreamBase + used);
+            }
+        }
+    }
+    return used;
+}
+
 } // namespace sipsim::topology

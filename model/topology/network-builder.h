@@ -89,6 +89,19 @@ class NetworkBuilder
     /// returns the number of streams used.
     int64_t AssignStreams(int64_t stream);
 
+    /**
+     * Fixes the random streams of the network's own protocols: the internet stack of every
+     * node (ARP request jitter, ...) and the CSMA devices (backoff), from kStackStreamBase on.
+     * Apart from the scenario's ordered streams (AssignStreams and the devices'), so that what
+     * they draw depends on the seed, the run and the network alone: a replay of a run's
+     * messages over the same network (run::ReplayNetwork) draws what the run drew.
+     * Returns the number of streams used.
+     */
+    int64_t AssignStackStreams();
+
+    /// The first stream of AssignStackStreams: far above the streams a scenario numbers from 1.
+    static constexpr int64_t kStackStreamBase = int64_t(1) << 40;
+
   private:
     struct Link
     {
