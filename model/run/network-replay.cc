@@ -8,6 +8,7 @@
 #include "topology/network-builder.h"
 #include "trace/trace-file.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -125,7 +126,7 @@ class Replayer
 
   private:
     /// Sends every message recorded at the current time, then waits for the next time: one
-    /// pending event at a time, as a run has one per stack at most for its sends.
+    /// pending replay event at a time, not one per message.
     void SendDue()
     {
         const int64_t now = ns3::Simulator::Now().GetNanoSeconds();
@@ -232,6 +233,9 @@ ReplayNetwork(const std::string& tracePath, int64_t untilNs, ReplayResult* resul
         return false;
     }
     result->traceSent = sends.size();
+    // A recorder writes messages as they happen; sorted anyway, so that SendDue may assume it.
+    std::stable_sort(sends.begin(), sends.end(),
+                     [](const Send& a, const Send& b) { return a.timeNs < b.timeNs; });
 
     ns3::Simulator::Destroy();
     ns3::RngSeedManager::SetSeed(s.seed() == 0 ? 1 : s.seed());
