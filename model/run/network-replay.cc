@@ -7,16 +7,16 @@
 #include "scenario.pb.h"
 #include "topology/network-builder.h"
 #include "trace/trace-file.h"
+#include "transaction/peer.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <google/protobuf/text_format.h>
 #include <ns3/core-module.h>
 #include <ns3/internet-module.h>
 #include <ns3/network-module.h>
-#include <string_view>
+#include <optional>
 #include <vector>
 
 namespace sipsim::run {
@@ -35,41 +35,6 @@ struct Send
     uint32_t address; ///< the peer's IPv4 address, host order
     uint16_t port;
 };
-
-/// "UDP 10.1.1.2:5060" -> address and port.
-bool
-ParsePeer(std::string_view peer, uint32_t* address, uint16_t* port)
-{
-    constexpr std::string_view kUdp = "UDP ";
-    if (peer.substr(0, kUdp.size()) != kUdp)
-    {
-        return false;
-    }
-    peer.remove_prefix(kUdp.size());
-    uint32_t value = 0;
-    for (int octet = 0; octet < 4; ++octet)
-    {
-        unsigned part = 0;
-        const auto [end, ec] = std::from_chars(peer.data(), peer.data() + peer.size(), part);
-        const char expected = octet < 3 ? '.' : ':';
-        if (ec != std::errc() || part > 255 || end == peer.data() + peer.size() || *end != expected)
-        {
-            return false;
-        }
-        value = (value << 8) | part;
-        peer.remove_prefix(static_cast<size_t>(end - peer.data()) + 1);
-    }
-    unsigned portValue = 0;
-    const auto [end, ec] = std::from_chars(peer.data(), peer.data() + peer.size(), portValue);
-    if (ec != std::errc() || end != peer.data() + peer.size() || portValue == 0
-        || portValue > 65535)
-    {
-        return false;
-    }
-    *address = value;
-    *port = static_cast<uint16_t>(portValue);
-    return true;
-}
 
 /// The sockets and the schedule of one replay.
 class Replayer
@@ -218,14 +183,14 @@ ReplayNetwork(const std::string& tracePath, int64_t untilNs, ReplayResult* resul
             ++result->traceReceived;
             continue;
         }
-        Send send{m.time_ns(), m.node(), m.size(), 0, 0};
-        if (!ParsePeer(m.peer(), &send.address, &send.port))
+        const std::optional<Peer> peer = ParsePeer(m.peer());
+        if (!peer || peer->transport != TransportProtocol::Udp)
         {
             *error = tracePath + ": a message's peer is not \"UDP a.b.c.d:port\": \"" + m.peer()
                      + "\"";
             return false;
         }
-        sends.push_back(send);
+        sends.push_back(Send{m.time_ns(), m.node(), m.size(), peer->address, peer->port});
     }
     if (reader.IsError())
     {

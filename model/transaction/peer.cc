@@ -142,6 +142,29 @@ ParsePort(std::string_view text)
 
 } // namespace
 
+std::optional<Peer>
+ParsePeer(std::string_view text)
+{
+    const size_t space = text.find(' ');
+    const size_t colon = text.rfind(':');
+    if (space == std::string_view::npos || colon == std::string_view::npos || colon < space)
+    {
+        return std::nullopt;
+    }
+    const auto transport = LookupTransport(text.substr(0, space));
+    const auto address = ParseIpv4(text.substr(space + 1, colon - space - 1));
+    const auto port = ParsePort(text.substr(colon + 1));
+    if (!transport || !address || !port || *port == 0)
+    {
+        return std::nullopt;
+    }
+    Peer peer;
+    peer.transport = *transport;
+    peer.address = *address;
+    peer.port = *port;
+    return peer;
+}
+
 Peer
 ResponseDestination(const Via& topVia, const Peer& source)
 {

@@ -62,6 +62,10 @@ struct Peer
     bool operator!=(const Peer& o) const { return !(*this == o); }
 };
 
+/// The inverse of Peer::ToString: "UDP 10.0.0.1:5060" (transport as LookupTransport reads it,
+/// a dotted quad, a port 1..65535); nullopt for anything else.
+std::optional<Peer> ParsePeer(std::string_view text);
+
 /**
  * Where a response to a request goes (RFC 3261 18.2.2, RFC 3581 4), from the request's top
  * Via (as received, with the received and rport parameters the server added per 18.2.1) and

@@ -89,6 +89,24 @@ TEST(PeerTest, ToStringAndEquality)
     EXPECT_NE(MakePeer(TransportProtocol::Udp, 1, 2), MakePeer(TransportProtocol::Udp, 1, 3));
 }
 
+TEST(PeerTest, ParsePeerIsTheInverseOfToString)
+{
+    for (const Peer& peer : {MakePeer(TransportProtocol::Udp, 0x0a000001, 5060),
+                             MakePeer(TransportProtocol::Tcp, 0xc0000201, 5070),
+                             MakePeer(TransportProtocol::Udp, 0xffffffff, 65535),
+                             MakePeer(TransportProtocol::Udp, 0, 1)})
+    {
+        EXPECT_EQ(ParsePeer(peer.ToString()), peer) << peer.ToString();
+    }
+    EXPECT_EQ(ParsePeer("udp 10.0.0.1:5060"), MakePeer(TransportProtocol::Udp, 0x0a000001, 5060));
+    for (const char* bad : {"", "UDP", "UDP 10.0.0.1", "SCTP 10.0.0.1:5060", "UDP 10.0.0:5060",
+                            "UDP 10.0.0.256:5060", "UDP 10.0.0.1:0", "UDP 10.0.0.1:65536",
+                            "UDP 10.0.0.1:5060x", "UDP host:5060", "UDP:5060 10.0.0.1"})
+    {
+        EXPECT_EQ(ParsePeer(bad), std::nullopt) << bad;
+    }
+}
+
 TEST(ResponseDestinationTest, ReliableGoesToSource)
 {
     std::string s;
