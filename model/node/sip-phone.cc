@@ -122,7 +122,6 @@ SipPhone::DoDispose()
     {
         m_endpoint->GetHost().RemoveUserAgents(uas);
     }
-    m_byUa.clear();
     m_endpoint = nullptr;
     ns3::Application::DoDispose();
 }
@@ -211,7 +210,7 @@ SipPhone::CreateUa(uint32_t index)
                                             << aor
                                             << " (not a sip URI with a user part, or its "
                                                "Contact user is taken on this node)");
-    m_byUa[user.ua] = index;
+    user.ua->SetTag(index);
 }
 
 UserAgent*
@@ -438,16 +437,17 @@ SipPhone::IsInCall(uint32_t index) const
 SipPhone::User*
 SipPhone::FindUser(UserAgent& ua, uint32_t* index)
 {
-    const auto it = m_byUa.find(&ua);
-    if (it == m_byUa.end())
+    // The phone tags each of its UAs with the user's index (CreateUa).
+    const uint32_t tag = ua.GetTag();
+    if (tag >= m_users.size() || m_users[tag].ua != &ua)
     {
         return nullptr;
     }
     if (index != nullptr)
     {
-        *index = it->second;
+        *index = tag;
     }
-    return &m_users[it->second];
+    return &m_users[tag];
 }
 
 void

@@ -28,7 +28,6 @@
 #include <ns3/traced-callback.h>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace sipsim {
@@ -208,7 +207,6 @@ class SipPhone
     std::vector<sdp::Codec> m_codecs; ///< the profile's codecs, parsed once
     ns3::Ptr<SipEndpoint> m_endpoint;
     std::deque<User> m_users; ///< grows in chunks: no doubling, stable addresses
-    std::unordered_map<UserAgent*, uint32_t> m_byUa;
     bool m_started = false;
     SipPhoneCounters m_counters;
     ns3::TracedCallback<const DeviceEvent&> m_deviceEvent;

@@ -4,6 +4,7 @@
 #include "node/sip-gateway.h"
 #include "node/sip-phone.h"
 #include "node/sip-proxy.h"
+#include "transaction/transaction.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -34,42 +35,6 @@ KindFromName(std::string_view name)
         return NON_INVITE_SERVER;
     }
     return TRANSACTION_KIND_UNSPECIFIED;
-}
-
-bool
-IsClient(::sipsim::TransactionKind kind)
-{
-    return kind == ::sipsim::TransactionKind::InviteClient
-           || kind == ::sipsim::TransactionKind::NonInviteClient;
-}
-
-::sipsim::TransactionKind
-LayerKind(std::string_view name)
-{
-    if (name == "NonInviteClient")
-    {
-        return ::sipsim::TransactionKind::NonInviteClient;
-    }
-    if (name == "InviteServer")
-    {
-        return ::sipsim::TransactionKind::InviteServer;
-    }
-    if (name == "NonInviteServer")
-    {
-        return ::sipsim::TransactionKind::NonInviteServer;
-    }
-    return ::sipsim::TransactionKind::InviteClient;
-}
-
-/// The key a transaction's final responses are matched by: side, method and branch.
-std::string
-TransactionKey(bool client, std::string_view method, std::string_view branch)
-{
-    std::string key = client ? "c " : "s ";
-    key += method;
-    key += ' ';
-    key += branch;
-    return key;
 }
 
 UserEventKind
@@ -180,44 +145,10 @@ TraceRecorder::Attach(ns3::Ptr<SipStack> stack, const std::string& name)
     auto state = std::make_unique<StackState>();
     state->stack = stack;
     state->name = name;
+    state->attachedAfter = stack->GetTransactionLayer().GetLastId();
     m_stacks.push_back(std::move(state));
     Connect(stack, "Message", ns3::MakeCallback(&TraceRecorder::OnMessage, this, index));
     Connect(stack, "TransactionState", ns3::MakeCallback(&TraceRecorder::OnState, this, index));
-}
-
-void
-TraceRecorder::Resolve(StackState& state)
-{
-    if (state.unresolved.empty())
-    {
-        return;
-    }
-    TransactionLayer& layer = state.stack->GetTransactionLayer();
-    auto keep = state.unresolved.begin();
-    for (const TransactionId id : state.unresolved)
-    {
-        const auto it = state.live.find(id);
-        if (it == state.live.end())
-        {
-            continue;
-        }
-        const ::sipsim::Message* request = layer.GetRequest(id);
-        if (request == nullptr)
-        {
-            *keep++ = id; // not filed yet
-            continue;
-        }
-        LiveTransaction& t = it->second;
-        t.method = std::string(request->GetMethodName());
-        t.callId = std::string(request->GetCallId());
-        if (const Via* via = request->GetTopVia())
-        {
-            t.branch = std::string(via->Branch());
-        }
-        t.key = TransactionKey(IsClient(t.kind), t.method, t.branch);
-        state.byKey[t.key] = id;
-    }
-    state.unresolved.erase(keep, state.unresolved.end());
 }
 
 void
@@ -264,28 +195,13 @@ TraceRecorder::OnMessage(uint32_t index, const SipMessageTrace& trace)
 {
     StackState& state = *m_stacks[index];
     FlushPending(state);
-    const ::sipsim::Message& message = *trace.message;
-    const CSeq* cseq = message.GetCSeq();
-    const Via* via = message.GetTopVia();
-    if (m_config.transactions && message.IsResponse() && message.GetStatusCode() >= 200
-        && cseq != nullptr && via != nullptr)
-    {
-        Resolve(state);
-        const bool client = trace.direction == Direction::Rx;
-        const auto it = state.byKey.find(TransactionKey(client, cseq->method, via->Branch()));
-        if (it != state.byKey.end())
-        {
-            LiveTransaction& t = state.live[it->second];
-            if (t.status == 0)
-            {
-                t.status = message.GetStatusCode();
-            }
-        }
-    }
     if (!m_config.messages)
     {
         return;
     }
+    const ::sipsim::Message& message = *trace.message;
+    const CSeq* cseq = message.GetCSeq();
+    const Via* via = message.GetTopVia();
     Record record;
     Message* m = record.mutable_message();
     m->set_time_ns(NowNs());
@@ -326,49 +242,36 @@ TraceRecorder::OnState(uint32_t index, TransactionId id, std::string_view kind,
     }
     StackState& state = *m_stacks[index];
     FlushPending(state);
-    if (from.empty())
-    {
-        LiveTransaction t;
-        t.kind = LayerKind(kind);
-        state.live.emplace(id, std::move(t));
-        state.unresolved.push_back(id);
-        return;
-    }
-    if (to != "Terminated")
+    if (to != "Terminated" || id <= state.attachedAfter)
     {
         return;
     }
-    Resolve(state);
-    const auto it = state.live.find(id);
-    if (it == state.live.end())
+    // The transaction is still filed while it reports Terminated: what it was created for and
+    // the final status it saw are read from it (no bookkeeping per live transaction here).
+    const ::sipsim::Transaction* txn = state.stack->GetTransactionLayer().FindTransaction(id);
+    if (txn == nullptr)
     {
-        return; // created before the recorder was attached
+        return;
     }
-    LiveTransaction& t = it->second;
+    const ::sipsim::Message& request = txn->GetRequest();
     PendingOutcome p;
     TransactionOutcome& o = p.outcome;
     o.set_time_ns(NowNs());
     o.set_node(state.stack->GetNodeId());
     o.set_kind(KindFromName(kind));
-    o.set_branch(t.branch);
-    o.set_method(t.method);
-    o.set_status(t.status);
+    if (const Via* via = request.GetTopVia())
+    {
+        o.set_branch(std::string(via->Branch()));
+    }
+    o.set_method(std::string(request.GetMethodName()));
+    o.set_status(txn->GetFinalStatus());
     o.set_last_state(std::string(from));
-    o.set_call_id(t.callId);
-    p.hadFinal = t.status >= 200;
+    o.set_call_id(std::string(request.GetCallId()));
+    p.hadFinal = txn->GetFinalStatus() >= 200;
     const TransactionCounters& counters = state.stack->GetTransactionLayer().GetCounters();
     p.timeouts = counters.timeouts;
     p.transportErrors = counters.transportErrors;
     state.pending.push_back(std::move(p));
-    if (!t.key.empty())
-    {
-        const auto k = state.byKey.find(t.key);
-        if (k != state.byKey.end() && k->second == id)
-        {
-            state.byKey.erase(k);
-        }
-    }
-    state.live.erase(it);
     // The layer reports a failure right after this call; the outcome is written after the
     // current event at the latest.
     if (state.flushEvent.IsExpired())

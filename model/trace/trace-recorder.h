@@ -140,17 +140,6 @@ class TraceRecorder
     const std::string& GetError() const { return m_writer.GetError(); }
 
   private:
-    /// A live transaction of an attached stack.
-    struct LiveTransaction
-    {
-        ::sipsim::TransactionKind kind = ::sipsim::TransactionKind::InviteClient;
-        std::string key; ///< "c INVITE z9hG4bK..." once resolved; empty before
-        std::string branch;
-        std::string method;
-        std::string callId;
-        uint32_t status = 0;
-    };
-
     /// A transaction that entered Terminated and waits for its cause.
     struct PendingOutcome
     {
@@ -164,9 +153,8 @@ class TraceRecorder
     {
         ns3::Ptr<SipStack> stack;
         std::string name;
-        std::unordered_map<TransactionId, LiveTransaction> live;
-        std::unordered_map<std::string, TransactionId> byKey;
-        std::vector<TransactionId> unresolved; ///< created, request not yet looked up
+        /// Transactions up to this id were created before Attach and are not recorded.
+        TransactionId attachedAfter = 0;
         std::vector<PendingOutcome> pending;
         ns3::EventId flushEvent; ///< FlushPendingLater, after the current event
     };
@@ -211,7 +199,6 @@ class TraceRecorder
     void OnMessage(uint32_t stack, const SipMessageTrace& trace);
     void OnState(uint32_t stack, TransactionId id, std::string_view kind, std::string_view from,
                  std::string_view to);
-    void Resolve(StackState& state);
     void FlushPending(StackState& state);
     void FlushPendingLater(uint32_t stack);
 

@@ -293,6 +293,12 @@ TransactionLayer::Size() const
 }
 
 TransactionId
+TransactionLayer::GetLastId() const
+{
+    return m_impl->lastId;
+}
+
+TransactionId
 TransactionLayer::SendRequest(Message request, const Peer& to)
 {
     if (request.GetMethod() == Method::Ack || request.GetCSeq() == nullptr
@@ -540,6 +546,7 @@ TransactionLayer::ReceiveResponse(const Message& response, const Peer& from)
         Transaction* txn = FindTransaction(it->second);
         if (txn != nullptr && !txn->IsTerminated())
         {
+            txn->NoteResponse(response.GetStatusCode());
             txn->ReceiveResponse(response);
             return;
         }

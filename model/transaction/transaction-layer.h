@@ -252,6 +252,9 @@ class TransactionLayer
     /// Number of live transactions.
     size_t Size() const;
 
+    /// The id of the newest transaction (ids grow by one from 1); 0 before the first.
+    TransactionId GetLastId() const;
+
     const TransactionCounters& GetCounters() const { return m_counters; }
 
     /**

@@ -84,6 +84,10 @@ Transaction::Transmit(const Message& message, bool retransmission)
         ++m_layer.m_counters.retransmissionsSent;
     }
     const bool sent = m_layer.m_transport.Send(message, m_peer, retransmission);
+    if (sent && message.IsResponse())
+    {
+        NoteResponse(message.GetStatusCode());
+    }
     if (!sent && m_transportErrorTimer == 0 && !m_finished)
     {
         // Reported after the current event: the caller (often the TU, inside SendResponse or

@@ -54,6 +54,21 @@ class Transaction
     /// The RFC name of the current state.
     virtual std::string_view GetStateName() const = 0;
 
+    /**
+     * The status code of the first final response (200-699) this transaction received (a
+     * client: one the layer matched to it, 17.1.3) or sent (a server); 0 before any.
+     */
+    uint16_t GetFinalStatus() const { return m_finalStatus; }
+
+    /// Notes a response received or sent: the first final one is kept (GetFinalStatus).
+    void NoteResponse(uint16_t status)
+    {
+        if (m_finalStatus == 0 && status >= 200)
+        {
+            m_finalStatus = status;
+        }
+    }
+
     virtual bool IsTerminated() const = 0;
 
     /// Starts the machine: a client sends its request; a server starts its first timers.
@@ -141,6 +156,7 @@ class Transaction
     Peer m_peer;
     std::string m_key;
     TimerId m_transportErrorTimer = 0;
+    uint16_t m_finalStatus = 0;
     bool m_finished = false;
 };
 

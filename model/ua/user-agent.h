@@ -38,6 +38,14 @@ class UserAgent
 
     const UaConfig& GetConfig() const { return m_config; }
 
+    /**
+     * A number of the application's own for this UA (0 until set): a node model hosting many
+     * users keeps its user's index here, so a listener callback finds the user without a map.
+     */
+    uint32_t GetTag() const { return m_tag; }
+
+    void SetTag(uint32_t tag) { m_tag = tag; }
+
     UaHost& GetHost() { return m_host; }
 
     /// The clock of the UA's host (shared by every UA of the host).
@@ -194,6 +202,7 @@ class UserAgent
     std::string m_contact;
     uint32_t m_aorHash;
     uint32_t m_lastCall = 0;
+    uint32_t m_tag = 0;
     std::vector<std::unique_ptr<InviteSession>> m_sessions;
     std::unique_ptr<RegistrationClient> m_registration;
 };
