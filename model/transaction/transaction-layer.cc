@@ -218,8 +218,11 @@ PrependVia(const TransactionTransport& transport, Message* request, const Peer& 
 struct TransactionLayer::Impl
 {
     std::unordered_map<TransactionId, std::unique_ptr<Transaction>> byId;
-    std::unordered_map<std::string, TransactionId> clients; ///< ClientKey
-    std::unordered_map<std::string, TransactionId> servers; ///< ServerKey
+    /// Filed transactions by matching key: ClientKey, ServerKey. A key is a view of the
+    /// transaction's own GetKey(), so a filed transaction's key is stored once.
+    using Index = std::unordered_map<std::string_view, Transaction*>;
+    Index clients;
+    Index servers;
     /// Terminated transactions, destroyed by a zero-delay timer after the current event.
     std::vector<std::unique_ptr<Transaction>> retired;
     TimerId collectTimer = 0;
@@ -228,6 +231,24 @@ struct TransactionLayer::Impl
     std::string branchPrefix;
     /// Reused by the per-message lookups (ClientKey, ServerKey): no allocation per message.
     std::string lookupKey;
+
+    /// The filed transaction of that key; nullptr when none.
+    static Transaction* Find(const Index& index, std::string_view key)
+    {
+        const auto it = index.find(key);
+        return it == index.end() ? nullptr : it->second;
+    }
+
+    /// Files txn under its key; it replaces a Terminated one of the same key not yet retired.
+    static void File(Index& index, Transaction* txn)
+    {
+        const std::string_view key = txn->GetKey();
+        if (const auto [it, inserted] = index.try_emplace(key, txn); !inserted)
+        {
+            index.erase(it); // the stored view is the old transaction's text: file anew
+            index.emplace(key, txn);
+        }
+    }
 };
 
 TransactionLayer::TransactionLayer(TimerService& timers, TransactionTransport& transport,
@@ -321,14 +342,11 @@ TransactionLayer::StartClientTransaction(Message request, const Peer& to)
     }
     std::string key;
     ClientKey(via->Branch(), cseq->method, &key);
-    if (const auto it = m_impl->clients.find(key); it != m_impl->clients.end())
+    // The same branch and method again (a second CANCEL of one INVITE): the live one.
+    if (const Transaction* live = Impl::Find(m_impl->clients, key);
+        live != nullptr && !live->IsTerminated())
     {
-        // The same branch and method again (a second CANCEL of one INVITE): the live one.
-        if (const Transaction* live = FindTransaction(it->second);
-            live != nullptr && !live->IsTerminated())
-        {
-            return it->second;
-        }
+        return live->GetId();
     }
     const TransactionId id = ++m_impl->lastId;
     std::unique_ptr<Transaction> txn;
@@ -340,9 +358,9 @@ TransactionLayer::StartClientTransaction(Message request, const Peer& to)
     {
         txn = std::make_unique<NonInviteClientTransaction>(*this, id, std::move(request), to);
     }
-    txn->SetKey(key);
+    txn->SetKey(std::move(key));
     Transaction* raw = txn.get();
-    m_impl->clients[std::move(key)] = id; // replaces a Terminated one not yet retired
+    Impl::File(m_impl->clients, raw);
     m_impl->byId.emplace(id, std::move(txn));
     ++m_counters.clientTransactions;
     raw->Start();
@@ -485,14 +503,11 @@ TransactionLayer::ReceiveRequest(const Message& request, const Peer& from)
     }
     std::string& key = m_impl->lookupKey;
     ServerKey(request, &key);
-    if (const auto it = m_impl->servers.find(key); it != m_impl->servers.end())
+    if (Transaction* txn = Impl::Find(m_impl->servers, key);
+        txn != nullptr && !txn->IsTerminated())
     {
-        Transaction* txn = FindTransaction(it->second);
-        if (txn != nullptr && !txn->IsTerminated())
-        {
-            txn->ReceiveRequest(request, from);
-            return;
-        }
+        txn->ReceiveRequest(request, from);
+        return;
     }
     if (isAck)
     {
@@ -522,9 +537,9 @@ TransactionLayer::StartServerTransaction(const Message& request, const Peer& fro
         // core answers it 200 or 481).
         txn = std::make_unique<NonInviteServerTransaction>(*this, id, request, to);
     }
-    txn->SetKey(key);
+    txn->SetKey(std::move(key));
     Transaction* raw = txn.get();
-    m_impl->servers[std::move(key)] = id; // replaces a Terminated one not yet retired
+    Impl::File(m_impl->servers, raw);
     m_impl->byId.emplace(id, std::move(txn));
     ++m_counters.serverTransactions;
     raw->Start();
@@ -541,15 +556,12 @@ TransactionLayer::ReceiveResponse(const Message& response, const Peer& from)
     const CSeq& cseq = *response.GetCSeq();
     // 17.1.3: branch of the top Via and CSeq method.
     ClientKey(via.Branch(), cseq.method, &m_impl->lookupKey);
-    if (const auto it = m_impl->clients.find(m_impl->lookupKey); it != m_impl->clients.end())
+    if (Transaction* txn = Impl::Find(m_impl->clients, m_impl->lookupKey);
+        txn != nullptr && !txn->IsTerminated())
     {
-        Transaction* txn = FindTransaction(it->second);
-        if (txn != nullptr && !txn->IsTerminated())
-        {
-            txn->NoteResponse(response.GetStatusCode());
-            txn->ReceiveResponse(response);
-            return;
-        }
+        txn->NoteResponse(response.GetStatusCode());
+        txn->ReceiveResponse(response);
+        return;
     }
     const uint16_t code = response.GetStatusCode();
     if (code >= 200 && code < 300 && cseq.method == "INVITE")
@@ -611,7 +623,7 @@ TransactionLayer::Retire(TransactionId id)
     auto& keys = (kind == TransactionKind::InviteClient || kind == TransactionKind::NonInviteClient)
                      ? m_impl->clients
                      : m_impl->servers;
-    if (const auto k = keys.find(txn->GetKey()); k != keys.end() && k->second == id)
+    if (const auto k = keys.find(txn->GetKey()); k != keys.end() && k->second == txn.get())
     {
         keys.erase(k);
     }
