@@ -226,11 +226,21 @@ SipPhone::AssignStreams(int64_t stream)
     {
         User& user = m_users[i];
         user.stream = stream + 3 * static_cast<int64_t>(i);
-        for (size_t k = 0; k < user.variables.size(); ++k)
+        if (!user.random)
         {
-            if (user.variables[k])
+            continue;
+        }
+        // Streams already drawn from start again on their new numbers (as SetStream does).
+        for (size_t k = 0; k < user.random->states.size(); ++k)
+        {
+            const int64_t number = user.stream + static_cast<int64_t>(k);
+            if (user.random->states[k])
             {
-                user.variables[k]->SetStream(user.stream + static_cast<int64_t>(k));
+                user.random->states[k].emplace(number);
+            }
+            if (user.random->variables[k])
+            {
+                user.random->variables[k]->SetStream(number);
             }
         }
     }
@@ -267,11 +277,39 @@ SipPhone::VariableRecipe::Make(const ns3::Ptr<ns3::RandomVariableStream>& from)
     return factory.Create<ns3::RandomVariableStream>();
 }
 
-ns3::RandomVariableStream&
-SipPhone::Variable(User& user, UserVariable which)
+double
+SipPhone::Draw(User& user, UserVariable which)
 {
     const auto k = static_cast<size_t>(which);
-    ns3::Ptr<ns3::RandomVariableStream>& variable = user.variables[k];
+    if (which == UserVariable::AnswerDraw && !m_answerDraw)
+    {
+        m_answerDraw = ns3::CreateObject<ns3::UniformRandomVariable>();
+    }
+    ns3::RandomVariableStream& distribution = which == UserVariable::AnswerDraw    ? *m_answerDraw
+                                              : which == UserVariable::AnswerDelay ? *m_answerDelay
+                                                                                   : *m_holdingTime;
+    if (!user.random)
+    {
+        user.random = std::make_unique<UserRandom>();
+    }
+    UserRandom& random = *user.random;
+    auto& [checked, shareable] = m_shareable[k];
+    if (checked != &distribution)
+    {
+        checked = &distribution;
+        shareable = RandomStreamState::CanShare(distribution);
+    }
+    if (shareable && user.stream >= 0 && !random.variables[k])
+    {
+        std::optional<RandomStreamState>& state = random.states[k];
+        if (!state)
+        {
+            state.emplace(user.stream + static_cast<int64_t>(k));
+        }
+        return state->Draw(distribution);
+    }
+    // A distribution with state of its own, or no stream assigned: an object per user.
+    ns3::Ptr<ns3::RandomVariableStream>& variable = random.variables[k];
     if (!variable)
     {
         switch (which)
@@ -291,7 +329,7 @@ SipPhone::Variable(User& user, UserVariable which)
             variable->SetStream(user.stream + static_cast<int64_t>(k));
         }
     }
-    return *variable;
+    return variable->GetValue();
 }
 
 void
@@ -562,13 +600,12 @@ SipPhone::OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
     Fire(*user, DeviceEventKind::Ringing);
     // The draw decides only when it can: a uniform draw on [0, 1) is always below 1 and never
     // below 0, so those probabilities need no draw (and no variable for it).
-    const bool answers
-        = m_answerProbability >= 1.0
-          || (m_answerProbability > 0.0
-              && Variable(*user, UserVariable::AnswerDraw).GetValue() < m_answerProbability);
+    const bool answers = m_answerProbability >= 1.0
+                         || (m_answerProbability > 0.0
+                             && Draw(*user, UserVariable::AnswerDraw) < m_answerProbability);
     if (answers)
     {
-        const double delay = std::max(0.0, Variable(*user, UserVariable::AnswerDelay).GetValue());
+        const double delay = std::max(0.0, Draw(*user, UserVariable::AnswerDelay));
         user->answerEvent = ns3::Simulator::Schedule(ns3::Seconds(delay), &SipPhone::AnswerNow,
                                                      this, index, call.value);
     }
@@ -618,7 +655,7 @@ SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
     if (user->caller)
     {
         ns3::Simulator::Cancel(user->hangupEvent); // the CancelAfter timer
-        const double holding = std::max(0.0, Variable(*user, UserVariable::HoldingTime).GetValue());
+        const double holding = std::max(0.0, Draw(*user, UserVariable::HoldingTime));
         user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,
                                                      this, index, call.value);
     }

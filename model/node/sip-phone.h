@@ -11,6 +11,7 @@
 #define SIPSIM_SIP_PHONE_H
 
 #include "node/device-event.h"
+#include "node/random-stream-state.h"
 #include "profile/device-profile.h"
 #include "sdp/sdp.h"
 #include "transaction/peer.h"
@@ -117,6 +118,18 @@ class SipPhone
     void DoDispose() override;
 
   private:
+    /**
+     * A user's random streams by UserVariable, stream user.stream + variable: the generator
+     * state of that stream when the phone's distribution can be shared
+     * (RandomStreamState::CanShare: no ns-3 object per user), else a variable object of the
+     * distribution's type of the user's own on that stream.
+     */
+    struct UserRandom
+    {
+        std::array<std::optional<RandomStreamState>, 3> states;
+        std::array<ns3::Ptr<ns3::RandomVariableStream>, 3> variables;
+    };
+
     struct User
     {
         std::unique_ptr<PhoneUser> pending; ///< until the UA exists (it then owns the config)
@@ -130,8 +143,8 @@ class SipPhone
         ns3::EventId answerEvent;
         ns3::EventId hangupEvent;
         int64_t stream = -1;
-        /// The user's own random variables by UserVariable, each created when first drawn.
-        std::array<ns3::Ptr<ns3::RandomVariableStream>, 3> variables;
+        /// The user's own random streams, made on the first draw (Draw).
+        std::unique_ptr<UserRandom> random;
     };
 
     /// A user's random variables; the value is the offset of its stream from the user's first.
@@ -159,8 +172,8 @@ class SipPhone
 
     void EnsureReady();
     void CreateUa(uint32_t index);
-    /// The user's variable, created on its first draw on the user's own stream.
-    ns3::RandomVariableStream& Variable(User& user, UserVariable which);
+    /// A draw of the phone's distribution for that variable on the user's own stream.
+    double Draw(User& user, UserVariable which);
     sdp::SdpParams SdpParams(uint32_t index) const;
     std::string SdpOffer(uint32_t index) const;
     User* FindUser(UserAgent& ua, uint32_t* index = nullptr);
@@ -194,6 +207,9 @@ class SipPhone
     ns3::Ptr<ns3::RandomVariableStream> m_holdingTime;
     VariableRecipe m_answerDelayRecipe;
     VariableRecipe m_holdingTimeRecipe;
+    ns3::Ptr<ns3::RandomVariableStream> m_answerDraw; ///< uniform on [0, 1), made on first use
+    /// Per UserVariable: the distribution last checked with RandomStreamState::CanShare.
+    std::array<std::pair<const ns3::RandomVariableStream*, bool>, 3> m_shareable{};
     bool m_dndAll = false;
     bool m_registerOnStart = false;
     uint32_t m_registerExpires = 3600;

@@ -503,8 +503,7 @@ TransactionLayer::ReceiveRequest(const Message& request, const Peer& from)
     }
     std::string& key = m_impl->lookupKey;
     ServerKey(request, &key);
-    if (Transaction* txn = Impl::Find(m_impl->servers, key);
-        txn != nullptr && !txn->IsTerminated())
+    if (Transaction* txn = Impl::Find(m_impl->servers, key); txn != nullptr && !txn->IsTerminated())
     {
         txn->ReceiveRequest(request, from);
         return;

@@ -187,6 +187,22 @@ TEST(InviteClientTest, AckForFailureResponse)
     EXPECT_EQ(h.user.responses.size(), 1u);
 }
 
+TEST(ClientFinalStatusTest, FirstFinalResponseReceivedIsKept)
+{
+    Harness h;
+    const TransactionId id = h.layer.SendRequest(MakeOutgoing("INVITE"), RemotePeer());
+    const Message invite = *h.layer.GetRequest(id);
+    const Transaction* txn = h.layer.FindTransaction(id);
+    ASSERT_NE(txn, nullptr);
+    h.layer.ReceiveMessage(MakeResponseTo(invite, 180), RemotePeer());
+    EXPECT_EQ(txn->GetFinalStatus(), 0);
+    h.layer.ReceiveMessage(MakeResponseTo(invite, 486), RemotePeer());
+    EXPECT_EQ(txn->GetFinalStatus(), 486);
+    // A retransmitted or different final in Completed does not change it.
+    h.layer.ReceiveMessage(MakeResponseTo(invite, 603), RemotePeer());
+    EXPECT_EQ(txn->GetFinalStatus(), 486);
+}
+
 TEST(InviteClientTest, RetransmittedFailureResponseResendsAckOnly)
 {
     Harness h;

@@ -93,6 +93,29 @@ TEST(InviteServerTest, TuAnsweringInsideOnRequest)
     EXPECT_EQ(h.SendTimes("100"), V{});
 }
 
+// --- the final status a server transaction reports (traces) ---------------------------------
+
+TEST(ServerFinalStatusTest, FirstFinalResponseSentIsKept)
+{
+    Harness h;
+    const Message invite = MakeIncoming("INVITE", "z9hG4bKinv1");
+    const TransactionId id = Receive(h, invite);
+    const Transaction* txn = h.layer.FindTransaction(id);
+    ASSERT_NE(txn, nullptr);
+    EXPECT_EQ(txn->GetFinalStatus(), 0);
+    EXPECT_TRUE(h.layer.SendResponse(id, MakeResponseTo(invite, 180)));
+    EXPECT_EQ(txn->GetFinalStatus(), 0); // a provisional is not final
+    EXPECT_TRUE(h.layer.SendResponse(id, MakeResponseTo(invite, 486)));
+    EXPECT_EQ(txn->GetFinalStatus(), 486);
+    h.clock.RunUntil(1s); // Timer G retransmits the 486: still the first final
+    EXPECT_EQ(txn->GetFinalStatus(), 486);
+
+    const Message options = MakeIncoming("OPTIONS", "z9hG4bKopt1");
+    const TransactionId nid = Receive(h, options);
+    EXPECT_TRUE(h.layer.SendResponse(nid, MakeResponseTo(options, 200)));
+    EXPECT_EQ(h.layer.FindTransaction(nid)->GetFinalStatus(), 200);
+}
+
 // --- INVITE server: 300-699, Timers G, H, I
 // -------------------------------------------------------
 
