@@ -10,6 +10,11 @@
 #
 #   bench/run-scenarios.sh [SIPSIM]      SIPSIM: the sipsim binary (default build/cli/sipsim)
 #   SCENARIOS="quickstart" bench/run-scenarios.sh build/cli/sipsim
+#   BASELINE=/path/to/old/sipsim RUNS=7 bench/run-scenarios.sh build/cli/sipsim
+#
+# BASELINE: another sipsim binary (an earlier build); the whole large run is then timed RUNS
+# times (default 5) with each binary, alternating, and the medians and their ratio are printed:
+# on a shared machine single runs vary by 10 % or more, and load hits both binaries alike.
 #
 # Needs GNU time (/usr/bin/time -v) and python3. Outputs go to a temporary directory.
 set -euo pipefail
@@ -25,11 +30,12 @@ if [[ ! -x "$sipsim" ]]; then
     exit 2
 fi
 
-# run NAME FILE [--set ...]: runs the scenario under GNU time; writes $work/NAME.{time,out,json}.
-run() {
-    local name="$1" file="$2"
-    shift 2
-    /usr/bin/time -v -o "$work/$name.time" "$sipsim" run "$file" --out "$work/$name" \
+# run_with BINARY NAME FILE [--set ...]: runs the scenario under GNU time; writes
+# $work/NAME.{time,out} and $work/NAME/ (trace, summary).
+run_with() {
+    local binary="$1" name="$2" file="$3"
+    shift 3
+    /usr/bin/time -v -o "$work/$name.time" "$binary" run "$file" --out "$work/$name" \
         --no-progress "$@" >"$work/$name.out" 2>&1 || {
         local rc=$?
         # 1: an expectation does not hold; the timing is still valid.
@@ -39,6 +45,11 @@ run() {
             exit 1
         fi
     }
+}
+
+# run NAME FILE [--set ...]: run_with the sipsim under test.
+run() {
+    run_with "$sipsim" "$@"
 }
 
 # figures NAME FILE: one JSON line with the measurements of run NAME.
@@ -150,5 +161,47 @@ if os.path.exists(f"{work}/replay-360.json"):
     for name, n, run_s, net_s, messages in rows:
         print(f"| {name} | {n:,} | {messages:,} | {run_s:.2f} | {net_s:.2f} | "
               f"{net_s / run_s:.0%} | {n / net_s:,.0f} |")
+PY
+fi
+
+if [[ -n "${BASELINE:-}" && " $scenarios " == *" large "* ]]; then
+    if [[ ! -x "$BASELINE" ]]; then
+        echo "run-scenarios.sh: BASELINE $BASELINE is not an executable" >&2
+        exit 2
+    fi
+    runs="${RUNS:-5}"
+    file="$here/scenarios/large.textproto"
+    for i in $(seq "$runs"); do
+        run_with "$sipsim" "ab-new-$i" "$file"
+        run_with "$BASELINE" "ab-base-$i" "$file"
+    done
+    python3 - "$work" "$runs" "$BASELINE" <<'PY'
+import json, re, statistics, sys
+work, runs, baseline = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def measure(name):
+    t = open(f"{work}/{name}.time").read()
+    text = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\):\s*(\S+)", t).group(1)
+    wall = 0.0
+    for part in text.split(":"):
+        wall = wall * 60 + float(part)
+    cpu = sum(float(re.search(re.escape(f) + r":\s*(\S+)", t).group(1))
+              for f in ("User time (seconds)", "System time (seconds)"))
+    calls = json.load(open(f"{work}/{name}/summary.json"))["calls"]["attempted"]
+    return wall, cpu, calls
+rows = {}
+for kind in ("new", "base"):
+    m = [measure(f"ab-{kind}-{i}") for i in range(1, runs + 1)]
+    rows[kind] = (statistics.median(w for w, _, _ in m), statistics.median(c for _, c, _ in m),
+                  min(w for w, _, _ in m), max(w for w, _, _ in m), m[0][2])
+print()
+print(f"| large, whole run, {runs} runs each, alternating | calls | median wall s | "
+      "min-max wall s | median CPU s | calls / wall s (median) |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
+for kind, label in (("base", f"baseline ({baseline})"), ("new", "this build")):
+    wall, cpu, lo, hi, calls = rows[kind]
+    print(f"| {label} | {calls:,} | {wall:.2f} | {lo:.2f}-{hi:.2f} | {cpu:.2f} | "
+          f"{calls / wall:,.0f} |")
+print(f"| this build / baseline | | {rows['new'][0] / rows['base'][0]:.2f} | | "
+      f"{rows['new'][1] / rows['base'][1]:.2f} | |")
 PY
 fi

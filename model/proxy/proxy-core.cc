@@ -791,9 +791,6 @@ ProxyCore::OnResponse(TransactionId id, const Message& response)
         return; // the 200 to one of our CANCELs, or a branch already released
     }
     ++m_counters.responses;
-    // 16.7 step 3: our Via off the top.
-    Message out = response;
-    out.RemoveFirstValue(HeaderId::Via);
     Branch& branch = context->branches[index];
     if (code < 200)
     {
@@ -807,13 +804,19 @@ ProxyCore::OnResponse(TransactionId id, const Message& response)
         {
             StartTimerC(id); // 16.7 step 2: a 101-199 resets Timer C
         }
-        // 16.7 step 5: 100 is never forwarded, other provisionals at once.
+        // 16.7 step 5: 100 is never forwarded, other provisionals at once (step 3: with our
+        // Via off the top).
         if (code > 100 && !context->finalSent)
         {
+            Message out = response;
+            out.RemoveFirstValue(HeaderId::Via);
             ForwardResponse(*context, std::move(out));
         }
         return;
     }
+    // 16.7 step 3: our Via off the top.
+    Message out = response;
+    out.RemoveFirstValue(HeaderId::Via);
     m_timers.Cancel(branch.timerC);
     branch.timerC = 0;
     if (code < 300)
@@ -1112,13 +1115,15 @@ ProxyCore::ForwardResponse(Context& context, Message response, bool generated)
         }
     }
     const uint16_t code = response.GetStatusCode();
-    if (m_layer.SendResponse(context.server, response))
+    const bool is2xx = code >= 200 && code < 300;
+    // Only a 2xx is needed again when the server transaction refuses it (below).
+    if (m_layer.SendResponse(context.server, is2xx ? Message(response) : std::move(response)))
     {
         return;
     }
     // The server transaction is gone (or refuses): a 2xx still goes upstream, statelessly by
     // its Via (16.7 step 5, 16.11).
-    if (code >= 200 && code < 300)
+    if (is2xx)
     {
         m_layer.SendStatelessResponse(response, context.from);
     }
