@@ -622,6 +622,13 @@ Message::PrependHeader(HeaderId id, std::string_view value)
 }
 
 void
+Message::InsertHeaderFirst(HeaderId id, std::string_view value)
+{
+    m_headers.insert(m_headers.begin(), HeaderField{id, CanonicalName(id), Store(Trim(value))});
+    RefreshCacheFor(id);
+}
+
+void
 Message::SetHeader(HeaderId id, std::string_view value)
 {
     const HeaderField field{id, CanonicalName(id), Store(Trim(value))};

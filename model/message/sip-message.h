@@ -176,6 +176,9 @@ class Message
     /// Inserts a field before the first field of that id (or at the end): new top Via, ...
     void PrependHeader(HeaderId id, std::string_view value);
 
+    /// Inserts a field before every other field (a Via put on a request that had none).
+    void InsertHeaderFirst(HeaderId id, std::string_view value);
+
     /// Replaces all fields of that id by one field with the value.
     void SetHeader(HeaderId id, std::string_view value);
 

@@ -179,35 +179,23 @@ PrependVia(const TransactionTransport& transport, Message* request, const Peer& 
         return Via::Format(TransportName(protocol), FormatIpv4(local.address), local.port, branch)
                + ";rport";
     };
-    const size_t viaSize = format(to.transport).size() + 7;
+    std::string via = format(to.transport);
     Peer peer = to;
-    peer.transport = transport.SelectTransport(request->SerializedSize() + viaSize, to.transport);
-    const std::string via = format(peer.transport);
+    peer.transport = transport.SelectTransport(request->SerializedSize() + via.size() + 7,
+                                               to.transport); // + "Via: " and CRLF
+    if (peer.transport != to.transport)
+    {
+        via = format(peer.transport);
+    }
     if (request->HasHeader(HeaderId::Via))
     {
         request->PrependHeader(HeaderId::Via, via);
-        return peer;
     }
-    // The core wrote no Via: put ours first (PrependHeader would append it), the other fields
-    // and the body as they were.
-    Message out = Message::MakeRequest(request->GetMethodName(), request->GetRequestUriText());
-    out.AddHeader(HeaderId::Via, via);
-    for (const HeaderField& field : request->GetHeaders())
+    else
     {
-        if (field.id == HeaderId::Unknown)
-        {
-            out.AddHeader(field.name, field.value);
-        }
-        else
-        {
-            out.AddHeader(field.id, field.value);
-        }
+        // The core wrote no Via: ours goes first (PrependHeader would append it).
+        request->InsertHeaderFirst(HeaderId::Via, via);
     }
-    if (!request->GetBody().empty())
-    {
-        out.SetBody(request->FindHeader(HeaderId::ContentType).value_or(""), request->GetBody());
-    }
-    *request = std::move(out);
     return peer;
 }
 

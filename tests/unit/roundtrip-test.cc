@@ -85,6 +85,30 @@ TEST(RoundTrip, SettersKeepTheCacheRight)
     EXPECT_TRUE(r.GetMessage() == m);
 }
 
+TEST(RoundTrip, InsertHeaderFirstPutsTheFieldOnTop)
+{
+    Message m = Message::MakeRequest("OPTIONS", "sip:bob@example.com");
+    m.AddHeader(HeaderId::MaxForwards, "70");
+    m.AddHeader(HeaderId::To, "<sip:bob@example.com>");
+    m.AddHeader(HeaderId::From, "<sip:alice@example.com>;tag=1");
+    m.AddHeader(HeaderId::CallId, "c1");
+    m.AddHeader(HeaderId::CSeq, "1 OPTIONS");
+    m.AddHeader(HeaderId::ContentLength, "0");
+    EXPECT_EQ(m.GetTopVia(), nullptr);
+    m.InsertHeaderFirst(HeaderId::Via, "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa1;rport");
+    ASSERT_NE(m.GetTopVia(), nullptr);
+    EXPECT_EQ(m.GetTopVia()->Branch(), "z9hG4bKa1");
+    ASSERT_EQ(m.GetHeaders().size(), 7u);
+    EXPECT_EQ(m.GetHeaders().front().id, HeaderId::Via);
+    EXPECT_EQ(m.GetHeaders()[1].id, HeaderId::MaxForwards);
+    const std::string text = m.Serialize();
+    EXPECT_EQ(text.find("Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa1;rport\r\n"),
+              text.find("\r\n") + 2); // the line after the request line
+    const ParseResult r = Parse(text);
+    ASSERT_TRUE(r.Ok()) << r.GetError().what;
+    EXPECT_TRUE(r.GetMessage() == m);
+}
+
 TEST(RoundTrip, RemoveFirstValueOfAMultiValueLine)
 {
     const ParseResult r = Parse(test::Crlf(
