@@ -757,16 +757,43 @@ PrintSummary(std::ostream& out, const trace::Summary& sum, const World& w, doubl
         << sum.postDialDelay.max << " (" << sum.postDialDelay.count << " calls)\n";
     out << "Registrations: " << sum.registrationsOk << " ok, " << sum.registrationsFailed
         << " failed\n";
-    out << "Messages per node (sent / received / retransmissions):\n";
-    for (const auto& [id, m] : sum.messagesByNode)
-    {
-        const auto name = w.nameOfNode.count(id) ? w.nameOfNode.at(id) : std::to_string(id);
-        out << "  " << std::left << std::setw(16) << name << std::right << std::setw(9) << m.sent
-            << " / " << std::setw(9) << m.received << " / " << std::setw(7) << m.retransmissions
+    const auto row = [&out](const std::string& name, uint64_t sent, uint64_t received,
+                            uint64_t retransmissions) {
+        out << "  " << std::left << std::setw(16) << name << std::right << std::setw(9) << sent
+            << " / " << std::setw(9) << received << " / " << std::setw(7) << retransmissions
             << "\n";
+    };
+    if (!sum.messagesByNode.empty())
+    {
+        out << "Messages per node (sent / received / retransmissions):\n";
+        for (const auto& [id, m] : sum.messagesByNode)
+        {
+            row(w.nameOfNode.count(id) ? w.nameOfNode.at(id) : std::to_string(id), m.sent,
+                m.received, m.retransmissions);
+        }
+    }
+    else
+    {
+        // No message records (outputs.messages off, as in large runs): the stacks' own
+        // counters, over the whole run (warm-up included).
+        out << "Messages per node, whole run, from the stacks' counters (sent / received / "
+               "retransmissions):\n";
+        for (const auto& [name, stack] : w.stacks)
+        {
+            const SipStackCounters& c = stack->GetCounters();
+            row(name, c.udpMessagesSent + c.tcpMessagesSent,
+                c.udpMessagesReceived + c.tcpMessagesReceived,
+                stack->GetTransactionLayer().GetCounters().retransmissionsSent);
+        }
     }
     for (const auto& [name, load] : sum.proxies)
     {
+        if (w.queues.count(name) == 0)
+        {
+            // No capacity block in the scenario: messages take no processing time.
+            out << "Proxy " << name << ": no capacity model (infinitely fast: no queue)\n";
+            continue;
+        }
         out << "Proxy " << name << ": peak queue " << load.peakQueue << ", mean utilization "
             << load.meanUtilization << ", peak utilization " << load.peakUtilization << "\n";
     }

@@ -125,6 +125,38 @@ TEST(SipsimRun, QuickstartRunsAndMeetsItsExpectations)
         << junit;
 }
 
+TEST(SipsimRun, MessagesPerNodeFromTheStacksWhenMessagesAreNotRecorded)
+{
+    const std::string out = TempDir("no-messages");
+    const Result r = Sipsim("run " + kQuickstart + " --out " + out
+                            + " --no-progress --set outputs.messages=false");
+    ASSERT_EQ(r.exit, 0) << r.output;
+    const size_t table = r.output.find("Messages per node, whole run, from the stacks' counters");
+    ASSERT_NE(table, std::string::npos) << r.output;
+    // One row per SIP node, with messages both ways: "  proxy-a    sent / received / retx".
+    std::istringstream rows(r.output.substr(table));
+    std::string line;
+    std::getline(rows, line);
+    int nodes = 0;
+    while (std::getline(rows, line) && line.rfind("  ", 0) == 0)
+    {
+        std::istringstream fields(line);
+        std::string name;
+        std::string slash;
+        uint64_t sent = 0;
+        uint64_t received = 0;
+        uint64_t retransmissions = 0;
+        fields >> name >> sent >> slash >> received >> slash >> retransmissions;
+        ASSERT_FALSE(fields.fail()) << line;
+        EXPECT_GT(sent, 0u) << line;
+        EXPECT_GT(received, 0u) << line;
+        ++nodes;
+    }
+    EXPECT_EQ(nodes, 5) << r.output; // phones-a, proxy-a, proxy-b, phones-b, gw-b
+    // quickstart's proxies have no capacity block: no queue to report.
+    EXPECT_NE(r.output.find("Proxy proxy-a: no capacity model"), std::string::npos) << r.output;
+}
+
 TEST(SipsimRun, SameSeedAndRunGiveByteIdenticalTraces)
 {
     const std::string a = TempDir("det-a");
