@@ -256,22 +256,6 @@ ProxyCore::FindContextByClient(TransactionId client, size_t* branch)
     return nullptr;
 }
 
-namespace {
-
-/// CANCEL matching (9.2, 17.2.3): the top Via's branch and sent-by.
-std::string
-CancelKeyOf(const Message& request)
-{
-    const Via* via = request.GetTopVia();
-    if (via == nullptr)
-    {
-        return {};
-    }
-    return std::string(via->branch) + "|" + Lower(via->host) + ":" + std::to_string(via->port);
-}
-
-} // namespace
-
 // --- 16.3 request validation -------------------------------------------------------------------
 
 bool
@@ -518,11 +502,6 @@ ProxyCore::OnRequest(TransactionId id, const Message& request, const Peer& from)
         ++m_counters.forks;
     }
     context.pendingTargets = std::move(targets);
-    if (context.invite)
-    {
-        context.cancelKey = CancelKeyOf(request);
-        m_inviteByKey[context.cancelKey] = id;
-    }
     ForwardToNextTargets(context);
     FinishIfDone(context);
 }
@@ -727,9 +706,10 @@ void
 ProxyCore::HandleCancel(TransactionId id, const Message& cancel)
 {
     ++m_counters.cancelsReceived;
-    // 16.10: the response context of the INVITE the CANCEL matches (9.2: same top Via).
-    const auto it = m_inviteByKey.find(CancelKeyOf(cancel));
-    const auto ctx = it == m_inviteByKey.end() ? m_contexts.end() : m_contexts.find(it->second);
+    // 16.10: the response context of the INVITE the CANCEL matches (9.2: its INVITE server
+    // transaction by the rules of 17.2.3, the method aside).
+    const TransactionId invite = m_layer.FindInviteServer(cancel);
+    const auto ctx = invite == 0 ? m_contexts.end() : m_contexts.find(invite);
     if (ctx == m_contexts.end())
     {
         Reply(id, cancel, 481); // Cisco SPS "481: generates" (RFC: forward statelessly)
@@ -1147,14 +1127,6 @@ ProxyCore::ReleaseIfIdle(TransactionId server)
     for (Branch& branch : it->second.branches)
     {
         m_timers.Cancel(branch.timerC);
-    }
-    if (!it->second.cancelKey.empty())
-    {
-        const auto key = m_inviteByKey.find(it->second.cancelKey);
-        if (key != m_inviteByKey.end() && key->second == server)
-        {
-            m_inviteByKey.erase(key);
-        }
     }
     m_contexts.erase(it);
 }

@@ -213,7 +213,6 @@ class ProxyCore : public TransactionUser
         std::vector<Final> finals;          ///< 3xx-6xx received, and our stand-ins
         bool finalSent = false;             ///< a final response went upstream
         bool noNewBranches = false;         ///< 6xx, 2xx or CANCEL: 16.7 step 5, 16.10
-        std::string cancelKey;              ///< key in m_inviteByKey
     };
 
     // 16.3: request validation; each returns true when it answered the request.
@@ -283,7 +282,6 @@ class ProxyCore : public TransactionUser
     ProxyCounters m_counters;
     std::unordered_map<TransactionId, Context> m_contexts;             ///< by server transaction
     std::unordered_map<TransactionId, TransactionId> m_clientToServer; ///< branch -> context
-    std::unordered_map<std::string, TransactionId> m_inviteByKey;      ///< CANCEL matching (9.2)
     std::map<std::pair<Ipv4, uint16_t>, Duration> m_unavailableUntil;  ///< next hop -> time
     uint64_t m_tagSerial = 0;
 };

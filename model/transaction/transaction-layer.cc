@@ -124,10 +124,12 @@ TagOf(const NameAddr* nameAddr)
  * 17.2.3: the server transaction key of a request. With the magic cookie: branch, sent-by
  * (host compared case-insensitively) and method, ACK counting as INVITE. Without (RFC 2543):
  * Request-URI, To tag, From tag, Call-ID, CSeq and top Via (ACKs are matched separately:
- * their To tag is the one of the response).
+ * their To tag is the one of the response). asMethod, when given, stands for the request's
+ * method (and CSeq method): a CANCEL's key as "INVITE" is the key of the INVITE it cancels
+ * (9.2).
  */
 void
-ServerKey(const Message& request, std::string* out)
+ServerKey(const Message& request, std::string* out, std::string_view asMethod = {})
 {
     std::string& key = *out;
     const Via& via = *request.GetTopVia();
@@ -144,8 +146,15 @@ ServerKey(const Message& request, std::string* out)
         key += ':';
         AppendNumber(&key, via.port);
         key += '\n';
-        key += request.GetMethod() == Method::Ack ? std::string_view("INVITE")
-                                                  : request.GetMethodName();
+        if (!asMethod.empty())
+        {
+            key += asMethod;
+        }
+        else
+        {
+            key += request.GetMethod() == Method::Ack ? std::string_view("INVITE")
+                                                      : request.GetMethodName();
+        }
         return;
     }
     const CSeq& cseq = *request.GetCSeq();
@@ -160,7 +169,7 @@ ServerKey(const Message& request, std::string* out)
     key += '\n';
     AppendNumber(&key, cseq.number);
     key += ' ';
-    key += cseq.method;
+    key += asMethod.empty() ? cseq.method : asMethod;
     key += '\n';
     key += TopViaText(request);
 }
@@ -305,6 +314,19 @@ TransactionId
 TransactionLayer::GetLastId() const
 {
     return m_impl->lastId;
+}
+
+TransactionId
+TransactionLayer::FindInviteServer(const Message& cancel) const
+{
+    if (cancel.GetTopVia() == nullptr || cancel.GetCSeq() == nullptr)
+    {
+        return 0;
+    }
+    std::string key;
+    ServerKey(cancel, &key, "INVITE");
+    const Transaction* txn = Impl::Find(m_impl->servers, key);
+    return txn != nullptr && txn->GetKind() == TransactionKind::InviteServer ? txn->GetId() : 0;
 }
 
 TransactionId

@@ -255,6 +255,15 @@ class TransactionLayer
     /// The id of the newest transaction (ids grow by one from 1); 0 before the first.
     TransactionId GetLastId() const;
 
+    /**
+     * The INVITE server transaction a CANCEL is for (RFC 3261 9.2): the one 17.2.3 would match
+     * if the CANCEL were an INVITE (the same branch and sent-by; for RFC 2543 requests the same
+     * Request-URI, tags, Call-ID, CSeq number and top Via), while it is filed (until it has
+     * terminated); 0 when there is none. The user agent core and the proxy find the target of
+     * a CANCEL here.
+     */
+    TransactionId FindInviteServer(const Message& cancel) const;
+
     const TransactionCounters& GetCounters() const { return m_counters; }
 
     /**

@@ -522,7 +522,7 @@ InviteSession::Offer(TransactionId id, const Message& invite)
     m_invite = invite;
     m_localTag = m_ua.NewTag();
     m_state = CallState::Offered;
-    m_ua.m_host.AddInviteServer(id, invite, &m_ua, m_handle);
+    m_ua.m_host.AddInviteServer(id, &m_ua, m_handle);
     StartExpiry(invite);
 }
 

@@ -128,11 +128,11 @@ UaHost::RemoveUserAgents(const std::vector<UserAgent*>& uas)
         std::vector<TransactionId> pending;
     };
     std::unordered_map<const UserAgent*, Ending> endings;
-    for (const auto& [key, server] : m_inviteServers)
+    for (const auto& [id, owner] : m_inviteServers)
     {
-        if (doomed.count(server.owner.ua) != 0 && m_layer.GetStateName(server.id) == "Proceeding")
+        if (doomed.count(owner.ua) != 0 && m_layer.GetStateName(id) == "Proceeding")
         {
-            endings[server.owner.ua].unanswered.emplace_back(server.id, server.owner.call);
+            endings[owner.ua].unanswered.emplace_back(id, owner.call);
         }
     }
     for (auto& [id, owner] : m_clients)
@@ -203,15 +203,7 @@ UaHost::RemoveUserAgents(const std::vector<UserAgent*>& uas)
     }
     for (auto i = m_inviteServers.begin(); i != m_inviteServers.end();)
     {
-        if (doomed.count(i->second.owner.ua) != 0)
-        {
-            m_inviteServerKeys.erase(i->second.id);
-            i = m_inviteServers.erase(i);
-        }
-        else
-        {
-            ++i;
-        }
+        i = doomed.count(i->second.ua) != 0 ? m_inviteServers.erase(i) : std::next(i);
     }
     removed.clear(); // destroyed in the order they were hosted
     return doomed.size();
@@ -238,30 +230,6 @@ UaHost::DialogKey(std::string_view callId, std::string_view localTag, std::strin
     m_key.clear();
     m_key.append(callId).append(1, '\n').append(localTag).append(1, '\n').append(remoteTag);
     return m_key;
-}
-
-std::string
-UaHost::InviteServerKey(const Message& request)
-{
-    std::string key;
-    const Via* via = request.GetTopVia();
-    if (via != nullptr && via->HasMagicCookie())
-    {
-        // RFC 3261 17.2.3: branch and sent-by identify the transaction (the method is left out
-        // so that the CANCEL finds its INVITE, 9.2).
-        key.append(via->branch).append(1, '\n').append(via->host).append(1, ':');
-        key.append(std::to_string(via->port));
-        return key;
-    }
-    // RFC 2543 requests: Call-ID, From tag and CSeq number (To tag and Request-URI are the
-    // INVITE's in its CANCEL too).
-    const NameAddr* from = request.GetFrom();
-    const CSeq* cseq = request.GetCSeq();
-    key.append(request.GetCallId()).append(1, '\n');
-    key.append(from != nullptr ? from->Tag() : std::string_view()).append(1, '\n');
-    key.append(std::to_string(cseq != nullptr ? cseq->number : 0)).append(1, '\n');
-    key.append(via != nullptr ? via->branch : std::string_view());
-    return key;
 }
 
 const std::string&
@@ -320,11 +288,9 @@ UaHost::RemoveDialog(const DialogId& id)
 }
 
 void
-UaHost::AddInviteServer(TransactionId id, const Message& invite, UserAgent* ua, uint32_t call)
+UaHost::AddInviteServer(TransactionId id, UserAgent* ua, uint32_t call)
 {
-    std::string key = InviteServerKey(invite);
-    m_inviteServers[key] = InviteServer{Owner{ua, call}, id};
-    m_inviteServerKeys[id] = std::move(key);
+    m_inviteServers[id] = Owner{ua, call};
 }
 
 // --- dispatch -----------------------------------------------------------------------------------
@@ -415,7 +381,9 @@ UaHost::OnRequest(TransactionId id, const Message& request, const Peer& from)
 void
 UaHost::HandleCancel(TransactionId id, const Message& cancel)
 {
-    const auto it = m_inviteServers.find(InviteServerKey(cancel));
+    // RFC 3261 9.2: the INVITE server transaction the CANCEL matches (by 17.2.3, the method
+    // aside), if it is one of a call's.
+    const auto it = m_inviteServers.find(m_layer.FindInviteServer(cancel));
     if (it == m_inviteServers.end())
     {
         // RFC 3261 9.2: no matching transaction.
@@ -423,7 +391,7 @@ UaHost::HandleCancel(TransactionId id, const Message& cancel)
         Respond(id, cancel, 481, {}, "h" + ToHex(NextSerial()));
         return;
     }
-    const Owner owner = it->second.owner;
+    const Owner owner = it->second;
     if (InviteSession* session = owner.ua->FindSession(owner.call))
     {
         session->OnCancel(id, cancel);
@@ -535,16 +503,7 @@ UaHost::OnTerminated(TransactionId id, TransactionKind kind)
     }
     if (kind == TransactionKind::InviteServer)
     {
-        const auto it = m_inviteServerKeys.find(id);
-        if (it != m_inviteServerKeys.end())
-        {
-            const auto server = m_inviteServers.find(it->second);
-            if (server != m_inviteServers.end() && server->second.id == id)
-            {
-                m_inviteServers.erase(server);
-            }
-            m_inviteServerKeys.erase(it);
-        }
+        m_inviteServers.erase(id);
     }
 }
 

@@ -147,13 +147,6 @@ class UaHost : public TransactionUser
         RequestPurpose purpose = RequestPurpose::Invite;
     };
 
-    /// An INVITE server transaction a CANCEL may target.
-    struct InviteServer
-    {
-        Owner owner;
-        TransactionId id = 0;
-    };
-
     /// Sends a request in a client transaction and remembers who gets its responses.
     TransactionId SendRequest(const Owner& owner, Message request, const Peer& to);
     /// Sends the CANCEL of an INVITE client transaction (RFC 3261 9.1).
@@ -165,13 +158,11 @@ class UaHost : public TransactionUser
     void AddDialog(const DialogId& id, UserAgent* ua, uint32_t call);
     void RemoveDialog(const DialogId& id);
     /// Registers an INVITE server transaction for CANCEL matching (until it terminates).
-    void AddInviteServer(TransactionId id, const Message& invite, UserAgent* ua, uint32_t call);
+    void AddInviteServer(TransactionId id, UserAgent* ua, uint32_t call);
 
     /// Key of a dialog, built in m_key (no allocation once it has grown).
     const std::string& DialogKey(std::string_view callId, std::string_view localTag,
                                  std::string_view remoteTag);
-    /// Key matching a CANCEL to its INVITE (RFC 3261 9.2, 17.2.3): branch and sent-by.
-    static std::string InviteServerKey(const Message& request);
     /// "user@host" with the host lower-cased, built in m_lookup.
     const std::string& AorKey(const Uri& uri) const;
 
@@ -189,8 +180,9 @@ class UaHost : public TransactionUser
     std::unordered_map<std::string, UserAgent*> m_byAor;
     std::unordered_map<std::string, Owner> m_dialogs;
     std::unordered_map<TransactionId, Owner> m_clients;
-    std::unordered_map<std::string, InviteServer> m_inviteServers;
-    std::unordered_map<TransactionId, std::string> m_inviteServerKeys;
+    /// The INVITE server transactions of calls, until they terminate: the owner a CANCEL
+    /// reaches (the layer finds the INVITE a CANCEL is for, FindInviteServer).
+    std::unordered_map<TransactionId, Owner> m_inviteServers;
     std::string m_key;
     mutable std::string m_lookup; ///< key buffer of the const lookups
     uint64_t m_serial = 0;

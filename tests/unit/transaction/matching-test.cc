@@ -121,6 +121,36 @@ TEST(RequestMatchingTest, CancelIsItsOwnTransaction)
     EXPECT_TRUE(last.retransmission);
 }
 
+TEST(RequestMatchingTest, FindInviteServerIsTheTargetOfACancel)
+{
+    Harness h;
+    const Message invite = MakeIncoming("INVITE", "z9hG4bKinv");
+    h.layer.ReceiveMessage(invite, RemotePeer());
+    const TransactionId inviteId = h.user.lastServerId;
+    // 9.2: the CANCEL's branch and sent-by are the INVITE's.
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "z9hG4bKinv")), inviteId);
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "z9hG4bKother")), 0u);
+    // The same branch from another sent-by is another transaction (17.2.3).
+    Message elsewhere = MakeIncoming("CANCEL", "z9hG4bKinv");
+    ASSERT_TRUE(
+        elsewhere.ReplaceFirstValue(HeaderId::Via, "SIP/2.0/UDP 10.0.0.3:5060;branch=z9hG4bKinv"));
+    EXPECT_EQ(h.layer.FindInviteServer(elsewhere), 0u);
+    // A server transaction of another method is no target.
+    h.layer.ReceiveMessage(MakeIncoming("OPTIONS", "z9hG4bKopt"), RemotePeer());
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "z9hG4bKopt")), 0u);
+    // RFC 2543 (no magic cookie): Request-URI, tags, Call-ID, CSeq number and top Via.
+    h.layer.ReceiveMessage(MakeIncoming("INVITE", "oldbranch", 7), RemotePeer());
+    const TransactionId oldId = h.user.lastServerId;
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "oldbranch", 7)), oldId);
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "oldbranch", 8)), 0u);
+    // Until the INVITE transaction has terminated (Accepted, then Timer L = 64*T1).
+    ASSERT_TRUE(h.layer.SendResponse(inviteId, MakeResponseTo(invite, 200)));
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "z9hG4bKinv")), inviteId);
+    h.clock.RunUntil(40s);
+    EXPECT_EQ(h.layer.FindTransaction(inviteId), nullptr);
+    EXPECT_EQ(h.layer.FindInviteServer(MakeIncoming("CANCEL", "z9hG4bKinv")), 0u);
+}
+
 TEST(RequestMatchingTest, StrayAckGoesToCore)
 {
     Harness h;
