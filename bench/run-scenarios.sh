@@ -8,9 +8,13 @@
 # and the network alone: large's messages replayed over the same ns-3 network without SIP
 # (bench/network-replay.cc), the floor that ns-3 sets under a run.
 #
-#   bench/run-scenarios.sh [SIPSIM]      SIPSIM: the sipsim binary (default build/cli/sipsim)
+#   bench/run-scenarios.sh [--update-docs] [SIPSIM]   SIPSIM: the sipsim binary (default
+#                                                     build/cli/sipsim)
 #   SCENARIOS="quickstart" bench/run-scenarios.sh build/cli/sipsim
 #   BASELINE=/path/to/old/sipsim RUNS=7 bench/run-scenarios.sh build/cli/sipsim
+#
+# --update-docs: also writes the tables, with the date, commit and machine, into
+# docs/performance.md between its "run-scenarios:begin" and "run-scenarios:end" markers.
 #
 # BASELINE: another sipsim binary (an earlier build); the whole large run is then timed RUNS
 # times (default 5) with each binary, alternating, and the medians and their ratio are printed:
@@ -20,6 +24,11 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+update_docs=0
+if [[ "${1:-}" == "--update-docs" ]]; then
+    update_docs=1
+    shift
+fi
 sipsim="${1:-$here/build/cli/sipsim}"
 scenarios="${SCENARIOS:-quickstart large}"
 work="$(mktemp -d -t sipsim-bench-XXXXXX)"
@@ -78,8 +87,13 @@ print(json.dumps(dict(wall=wall, cpu=cpu, rss=rss, calls=calls, phones=phones,
 PY
 }
 
-echo "sipsim: $sipsim ($("$sipsim" version 2>/dev/null || echo unknown))" >&2
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" >&2
+version="$("$sipsim" version 2>/dev/null || echo unknown)"
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "sipsim: $sipsim ($version)" >&2
+echo "machine: $machine" >&2
+
+# measure: every table, on the standard output.
+measure() {
 echo
 echo "| scenario | phones | calls simulated | simulated s | wall s | CPU s | calls / wall s | calls / CPU s | peak RSS (MiB) | peak RSS / phone (bytes) |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -205,3 +219,33 @@ print(f"| this build / baseline | | {rows['new'][0] / rows['base'][0]:.2f} | | "
       f"{rows['new'][1] / rows['base'][1]:.2f} | |")
 PY
 fi
+}
+
+if [[ "$update_docs" -eq 0 ]]; then
+    measure
+    exit 0
+fi
+measure | tee "$work/report.md"
+commit="$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    commit="$commit with uncommitted changes"
+fi
+python3 - "$here/docs/performance.md" "$work/report.md" "$commit" "$machine" "$version" \
+    "${BASELINE:-}" <<'PY'
+import datetime, sys
+doc, report, commit, machine, version, baseline = sys.argv[1:7]
+begin, end = "<!-- run-scenarios:begin -->", "<!-- run-scenarios:end -->"
+text = open(doc).read()
+if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+    sys.exit(f"run-scenarios.sh: {doc} needs one '{begin}' line before one '{end}' line")
+when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+lines = [begin,
+         f"Written by `bench/run-scenarios.sh --update-docs` on {when}: commit {commit}, "
+         f"{version}, {machine}" + (f"; baseline `{baseline}`" if baseline else "") + "."]
+lines.append(open(report).read().rstrip("\n"))
+lines.append(end)
+head, rest = text.split(begin, 1)
+tail = rest.split(end, 1)[1]
+open(doc, "w").write(head + "\n".join(lines) + tail)
+print(f"run-scenarios.sh: figures written into {doc}", file=sys.stderr)
+PY
