@@ -597,7 +597,9 @@ void
 Message::AddHeader(HeaderId id, std::string_view value)
 {
     m_headers.push_back(HeaderField{id, CanonicalName(id), Store(Trim(value))});
-    RefreshCacheFor(id);
+    // An appended field changes a cached value only when no earlier field of its id decoded
+    // (the first one that decodes is cached): CacheField decodes it just then.
+    CacheField(m_headers.back());
 }
 
 void
@@ -606,7 +608,7 @@ Message::AddHeader(std::string_view name, std::string_view value)
     const HeaderId id = LookupHeader(name);
     const std::string_view stored = id == HeaderId::Unknown ? Store(name) : CanonicalName(id);
     m_headers.push_back(HeaderField{id, stored, Store(Trim(value))});
-    RefreshCacheFor(id);
+    CacheField(m_headers.back());
 }
 
 void
