@@ -3,6 +3,8 @@
  */
 #include "transaction/invite-client-transaction.h"
 
+#include <algorithm>
+
 namespace sipsim {
 
 InviteClientTransaction::InviteClientTransaction(TransactionLayer& layer, TransactionId id,
@@ -31,13 +33,29 @@ InviteClientTransaction::Start()
     // 17.1.1.2: enter Calling, send the INVITE, Timer A only on unreliable transports,
     // Timer B on all.
     NotifyInitialState(StateName(m_state));
+    m_started = Timers().Now();
     if (!IsReliableTransport())
     {
         m_intervalA = Config().TimerA();
         m_timerA = StartTimer(m_intervalA, [this]() { OnTimerA(); });
     }
-    m_timerB = StartTimer(Config().TimerB(), [this]() { OnTimerB(); });
+    if (IsReliableTransport() || !(Config().TimerA() < Config().TimerB()))
+    {
+        StartTimerB();
+    }
     Transmit(GetRequest(), false);
+}
+
+void
+InviteClientTransaction::StartTimerB()
+{
+    if (m_timerBStarted)
+    {
+        return;
+    }
+    m_timerBStarted = true;
+    const Duration due = m_started + Config().TimerB() - Timers().Now();
+    m_timerB = StartTimer(std::max(due, Duration::zero()), [this]() { OnTimerB(); });
 }
 
 void
@@ -50,6 +68,7 @@ InviteClientTransaction::OnTimerA()
     {
         return;
     }
+    StartTimerB(); // first, so that B runs before an A due at the same time, as when it started
     m_intervalA *= 2;
     m_timerA = StartTimer(m_intervalA, [this]() { OnTimerA(); });
     Transmit(GetRequest(), true);

@@ -85,11 +85,19 @@ class InviteClientTransaction : public Transaction
     /// 300-699 in Calling or Proceeding.
     void OnFinalFailureResponse(const Message& response);
     void Terminate(std::optional<TransactionFailure> failure);
+    /**
+     * Starts Timer B for its RFC time, 64*T1 after the start. Over UDP it is started when
+     * Timer A first fires rather than at the start: it fires at the same time, and most
+     * INVITEs get a response before A fires, so they never schedule and cancel it.
+     */
+    void StartTimerB();
 
     State m_state = State::Calling;
+    Duration m_started{0}; ///< when the transaction started (TimerService::Now)
     Duration m_intervalA{0};
     TimerId m_timerA = 0;
     TimerId m_timerB = 0;
+    bool m_timerBStarted = false;
     TimerId m_timerD = 0;
     TimerId m_timerM = 0;
     TimerId m_timerCancel = 0; ///< RFC 3261 9.1: 64*T1 after the CANCEL

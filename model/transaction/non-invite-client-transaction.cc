@@ -30,13 +30,30 @@ NonInviteClientTransaction::Start()
 {
     // 17.1.2.2: enter Trying, Timer F (all transports), Timer E (unreliable only), send.
     NotifyInitialState(StateName(m_state));
-    m_timerF = StartTimer(Config().TimerF(), [this]() { OnTimerF(); });
+    m_started = Timers().Now();
+    const bool deferF = !IsReliableTransport() && Config().TimerE() < Config().TimerF();
+    if (!deferF)
+    {
+        StartTimerF();
+    }
     if (!IsReliableTransport())
     {
         m_intervalE = Config().TimerE();
         m_timerE = StartTimer(m_intervalE, [this]() { OnTimerE(); });
     }
     Transmit(GetRequest(), false);
+}
+
+void
+NonInviteClientTransaction::StartTimerF()
+{
+    if (m_timerFStarted)
+    {
+        return;
+    }
+    m_timerFStarted = true;
+    const Duration due = m_started + Config().TimerF() - Timers().Now();
+    m_timerF = StartTimer(std::max(due, Duration::zero()), [this]() { OnTimerF(); });
 }
 
 void
@@ -49,6 +66,7 @@ NonInviteClientTransaction::OnTimerE()
     {
         return;
     }
+    StartTimerF(); // first, so that F runs before an E due at the same time, as when it started
     m_intervalE = m_state == State::Trying ? std::min(2 * m_intervalE, Config().t2) : Config().t2;
     m_timerE = StartTimer(m_intervalE, [this]() { OnTimerE(); });
     Transmit(GetRequest(), true);

@@ -50,11 +50,19 @@ class NonInviteClientTransaction : public Transaction
 
     void StopTimers();
     void Terminate(std::optional<TransactionFailure> failure);
+    /**
+     * Starts Timer F for its RFC time, 64*T1 after the start. Over UDP it is started when
+     * Timer E first fires rather than at the start: it fires at the same time, and most
+     * transactions end before E fires, so they never schedule and cancel it.
+     */
+    void StartTimerF();
 
     State m_state = State::Trying;
+    Duration m_started{0}; ///< when the transaction started (TimerService::Now)
     Duration m_intervalE{0};
     TimerId m_timerE = 0;
     TimerId m_timerF = 0;
+    bool m_timerFStarted = false;
     TimerId m_timerK = 0;
 };
 

@@ -73,6 +73,28 @@ TEST(ClientScheduleTest, NonInviteOverUdpUnanswered)
     EXPECT_EQ(h.layer.Size(), 0u);
 }
 
+TEST(ClientScheduleTest, TimeoutTimerStartsWithTheFirstRetransmissionOverUdp)
+{
+    // Timers B and F run 64*T1 from the start; over UDP they are scheduled when A or E first
+    // fires (the same time), so a transaction answered within T1 schedules one timer, not two.
+    for (const char* method : {"INVITE", "OPTIONS"})
+    {
+        SCOPED_TRACE(method);
+        Harness h;
+        const TransactionId id = h.layer.SendRequest(MakeOutgoing(method), RemotePeer());
+        EXPECT_EQ(h.clock.PendingCount(), 1u); // A or E
+        h.clock.RunUntil(500ms);               // the first retransmission
+        EXPECT_EQ(h.clock.PendingCount(), 2u); // the next A or E, and B or F
+        h.layer.ReceiveMessage(MakeResponseTo(*h.layer.GetRequest(id), 404), RemotePeer());
+        EXPECT_EQ(h.layer.GetStateName(id), "Completed");
+        EXPECT_EQ(h.clock.PendingCount(), 1u); // D or K only
+    }
+    // Over TCP (no retransmissions) the timeout timer starts with the transaction.
+    Harness tcp;
+    tcp.layer.SendRequest(MakeOutgoing("OPTIONS"), Peer{TransportProtocol::Tcp, 0x0a000001, 5060});
+    EXPECT_EQ(tcp.clock.PendingCount(), 1u); // F
+}
+
 TEST(ClientScheduleTest, OverTcpSentOnceThenTimeout)
 {
     for (const char* method : {"INVITE", "REGISTER"})
