@@ -894,8 +894,11 @@ ProxyCore::StartTimerC(TransactionId client)
         return;
     }
     Branch& branch = context->branches[index];
-    m_timers.Cancel(branch.timerC);
-    branch.timerC = m_timers.Schedule(m_config.timerC, [this, client]() { OnTimerC(client); });
+    branch.timerCDue = m_timers.Now() + m_config.timerC;
+    if (branch.timerC == 0)
+    {
+        branch.timerC = m_timers.Schedule(m_config.timerC, [this, client]() { OnTimerC(client); });
+    }
 }
 
 void
@@ -911,6 +914,13 @@ ProxyCore::OnTimerC(TransactionId client)
     branch.timerC = 0;
     if (branch.done)
     {
+        return;
+    }
+    if (const Duration now = m_timers.Now(); now < branch.timerCDue)
+    {
+        // Reset by a provisional since it was scheduled (16.7 step 2): the rest of the time.
+        branch.timerC
+            = m_timers.Schedule(branch.timerCDue - now, [this, client]() { OnTimerC(client); });
         return;
     }
     ++m_counters.timerC;

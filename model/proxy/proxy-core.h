@@ -191,6 +191,9 @@ class ProxyCore : public TransactionUser
         bool cancelRequested = false; ///< CANCEL once a provisional arrives
         bool done = false;            ///< a final response (or its stand-in) is in
         TimerId timerC = 0;
+        /// When Timer C expires (16.8): a 101-199 moves it on without rescheduling the timer,
+        /// which re-arms for the rest when it fires early.
+        Duration timerCDue{0};
     };
 
     /// A final response kept in a response context (16.7 step 4), upstream-ready.

@@ -31,7 +31,18 @@ void
 InviteServerTransaction::Start()
 {
     NotifyInitialState(StateName(m_state));
-    m_timerTrying = StartTimer(kTryingDelay, [this]() { OnTimerTrying(); });
+    // The 200 ms Trying timer (17.2.1) starts once the TU has seen the INVITE
+    // (AfterTuRequest): a TU that answers at once (a proxy's 100, a phone's 180) never needs it.
+}
+
+void
+InviteServerTransaction::AfterTuRequest()
+{
+    if (m_state == State::Proceeding && !m_provisional && m_timerTrying == 0 && !m_tryingArmed)
+    {
+        m_tryingArmed = true;
+        m_timerTrying = StartTimer(kTryingDelay, [this]() { OnTimerTrying(); });
+    }
 }
 
 void

@@ -48,6 +48,8 @@ class InviteServerTransaction : public Transaction
     bool IsTerminated() const override { return m_state == State::Terminated; }
 
     void Start() override;
+    /// Starts the 200 ms Trying timer when the TU left the INVITE unanswered (17.2.1).
+    void AfterTuRequest() override;
     void ReceiveRequest(const Message& request, const Peer& from) override;
     bool SendResponse(Message response) override;
     void OnTransportError() override;
@@ -84,6 +86,7 @@ class InviteServerTransaction : public Transaction
     TimerId m_timerI = 0;
     TimerId m_timerL = 0;
     std::optional<Message> m_provisional; ///< most recent provisional sent
+    bool m_tryingArmed = false;           ///< the Trying timer was started (AfterTuRequest)
     std::optional<Message> m_final;       ///< the 300-699 sent, or the last 2xx sent
     std::string m_responseToTag;
     bool m_transportErrorReported = false;

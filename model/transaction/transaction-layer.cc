@@ -556,6 +556,11 @@ TransactionLayer::StartServerTransaction(const Message& request, const Peer& fro
     {
         m_user->OnRequest(id, raw->GetRequest(), from);
     }
+    // The user may have done anything meanwhile; the transaction lives to the end of the event.
+    if (Transaction* live = FindTransaction(id))
+    {
+        live->AfterTuRequest();
+    }
 }
 
 void

@@ -74,6 +74,9 @@ class Transaction
     /// Starts the machine: a client sends its request; a server starts its first timers.
     virtual void Start() = 0;
 
+    /// A server transaction's request has been handed to the TU (OnRequest returned).
+    virtual void AfterTuRequest() {}
+
     /// A response matched to this client transaction (RFC 3261 17.1.3). Servers ignore it.
     virtual void ReceiveResponse(const Message& response);
 

@@ -687,6 +687,32 @@ TEST_F(ProxyCoreTest, TimerCWithProvisionalCancelsBranch)
     EXPECT_EQ(client.Final()->time, 181060ms);
 }
 
+TEST_F(ProxyCoreTest, TimerCRestartsWithEachProvisional)
+{
+    // 16.7 step 2: a 101-199 resets Timer C; a later 183 moves the CANCEL to 181 s after it.
+    StartProxy(DefaultConfig());
+    Bind("sip:bob@10.0.0.4:5060");
+    TransactionId invite = 0;
+    std::optional<Message> request;
+    server.onRequest = [&](TransactionId id, const Message& r) {
+        invite = id;
+        request = r;
+        server.Answer(id, r, 180);
+    };
+    layerRawC.SendRequest(RawRequest("INVITE", "sip:bob@example.com", 1), PeerAt(kProxy));
+    clock.RunUntil(50s);
+    ASSERT_TRUE(request.has_value());
+    server.Answer(invite, *request, 183); // at the proxy at 50.010
+    clock.RunUntil(181030ms);             // when the 180 alone would have expired it
+    EXPECT_TRUE(Sent(kProxy, "10.0.0.4", "CANCEL").empty());
+    EXPECT_EQ(proxy->GetCounters().timerC, 0u);
+    clock.Advance(100s);
+    const auto cancels = Sent(kProxy, "10.0.0.4", "CANCEL");
+    ASSERT_EQ(cancels.size(), 1u);
+    EXPECT_EQ(cancels[0].time, 231010ms);
+    EXPECT_EQ(proxy->GetCounters().timerC, 1u);
+}
+
 TEST_F(ProxyCoreTest, TimerCWithoutProvisionalActsAs408)
 {
     ProxyConfig config = DefaultConfig();
