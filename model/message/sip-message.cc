@@ -309,10 +309,11 @@ class ViewMover
             v = std::string_view(m_uriTo.data() + (v.data() - m_uriFrom.data()), v.size());
             return;
         }
-        // The views of one decoded header are in one field: try the last one found first.
+        // The views of one decoded header are in one field: try the last one found first, then
+        // the others in order, wrapping around (no division per step).
+        size_t i = m_last < m_from.size() ? m_last : 0;
         for (size_t n = 0; n < m_from.size(); ++n)
         {
-            const size_t i = (m_last + n) % m_from.size();
             if (Within(v, m_from[i].value))
             {
                 m_last = i;
@@ -320,6 +321,7 @@ class ViewMover
                                      v.size());
                 return;
             }
+            i = i + 1 == m_from.size() ? 0 : i + 1;
         }
         m_ok = false;
     }

@@ -103,6 +103,25 @@ ParseUnsigned(std::string_view s, uint64_t max, uint64_t* out)
         return false;
     }
     uint64_t v = 0;
+    if (s.size() <= 19)
+    {
+        // Up to 19 digits cannot overflow 64 bits: compare with max at the end, no division
+        // per digit (ports, CSeq numbers, lengths: this runs several times per message).
+        for (char c : s)
+        {
+            if (!IsDigit(c))
+            {
+                return false;
+            }
+            v = v * 10 + static_cast<uint64_t>(c - '0');
+        }
+        if (v > max)
+        {
+            return false;
+        }
+        *out = v;
+        return true;
+    }
     for (char c : s)
     {
         if (!IsDigit(c))

@@ -37,6 +37,19 @@ TEST(Text, ParseUnsignedRejectsOverflowAndNonDigits)
     EXPECT_FALSE(ParseUnsigned("-1", 100, &v));
     EXPECT_FALSE(ParseUnsigned("", 100, &v));
     EXPECT_FALSE(ParseUnsigned("12a", 100, &v));
+    // Both paths: up to 19 digits (no overflow possible) and longer ones.
+    EXPECT_TRUE(ParseUnsigned("255", 255, &v));
+    EXPECT_EQ(v, 255u);
+    EXPECT_FALSE(ParseUnsigned("256", 255, &v));
+    EXPECT_TRUE(ParseUnsigned("9999999999999999999", UINT64_MAX, &v));
+    EXPECT_EQ(v, 9999999999999999999u);
+    EXPECT_TRUE(ParseUnsigned("18446744073709551615", UINT64_MAX, &v));
+    EXPECT_EQ(v, UINT64_MAX);
+    EXPECT_FALSE(ParseUnsigned("18446744073709551616", UINT64_MAX, &v));
+    EXPECT_TRUE(ParseUnsigned("0000000000000000000000042", 100, &v));
+    EXPECT_EQ(v, 42u);
+    EXPECT_FALSE(ParseUnsigned("0000000000000000000000101", 100, &v));
+    EXPECT_FALSE(ParseUnsigned("9999999999999999999", 100, &v));
 }
 
 TEST(Text, QuotedStringsWithQuotedPairs)
