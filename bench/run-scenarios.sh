@@ -61,22 +61,47 @@ run() {
     run_with "$sipsim" "$@"
 }
 
+# What every table reads from a run: GNU time's report and the summary (imported by the Python
+# parts below as `runfigures`).
+cat >"$work/runfigures.py" <<'PY'
+import json, re
+
+def wall_seconds(time_file):
+    """Elapsed wall-clock seconds from a `/usr/bin/time -v` report."""
+    t = open(time_file).read()
+    text = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\):\s*(\S+)", t).group(1)
+    seconds = 0.0
+    for part in text.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+def cpu_seconds(time_file):
+    """User plus system CPU seconds from a `/usr/bin/time -v` report."""
+    t = open(time_file).read()
+    return sum(float(re.search(re.escape(f) + r":\s*(\S+)", t).group(1))
+               for f in ("User time (seconds)", "System time (seconds)"))
+
+def peak_rss_bytes(time_file):
+    t = open(time_file).read()
+    return int(re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", t).group(1)) * 1024
+
+def attempted(summary_file):
+    """Calls placed after the warm-up, from a run's summary.json."""
+    summary = json.load(open(summary_file))
+    return summary["calls"]["attempted"] if "calls" in summary else summary["attempted"]
+PY
+
 # figures NAME FILE: one JSON line with the measurements of run NAME.
 figures() {
-    python3 - "$work/$1.time" "$work/$1/summary.json" "$work/$1.out" "$2" <<'PY'
+    python3 - "$work/$1.time" "$work/$1/summary.json" "$work/$1.out" "$2" "$work" <<'PY'
 import json, re, sys
-time_file, summary_file, out_file, scenario = sys.argv[1:5]
-t = open(time_file).read()
-def field(name):
-    return re.search(re.escape(name) + r":\s*(.+)", t).group(1).strip()
-wall_text = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
-wall = 0.0
-for part in wall_text.split(":"):
-    wall = wall * 60 + float(part)
-cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-rss = int(field("Maximum resident set size (kbytes)")) * 1024
-summary = json.load(open(summary_file))
-calls = summary["calls"]["attempted"] if "calls" in summary else summary["attempted"]
+time_file, summary_file, out_file, scenario, work = sys.argv[1:6]
+sys.path.insert(0, work)
+from runfigures import attempted, cpu_seconds, peak_rss_bytes, wall_seconds
+wall = wall_seconds(time_file)
+cpu = cpu_seconds(time_file)
+rss = peak_rss_bytes(time_file)
+calls = attempted(summary_file)
 text = open(scenario).read()
 # Phones: the counts of the phones groups, after --set overrides (printed by the run as
 # "Registrations: N ok"); the file's counts when the users do not register.
@@ -132,15 +157,12 @@ if [[ " $scenarios " == *" large "* ]]; then
     python3 - "$work" <<'PY'
 import json, re, sys
 work = sys.argv[1]
+sys.path.insert(0, work)
+import runfigures
 def wall(name):
-    t = open(f"{work}/{name}.time").read()
-    text = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\):\s*(\S+)", t).group(1)
-    seconds = 0.0
-    for part in text.split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
+    return runfigures.wall_seconds(f"{work}/{name}.time")
 def attempted(name):
-    return json.load(open(f"{work}/{name}/summary.json"))["calls"]["attempted"]
+    return runfigures.attempted(f"{work}/{name}/summary.json")
 def heap(name):
     out = open(f"{work}/{name}.out").read()
     return int(re.search(r"heap in use when the run stopped (\d+) bytes", out).group(1))
@@ -190,18 +212,14 @@ if [[ -n "${BASELINE:-}" && " $scenarios " == *" large "* ]]; then
         run_with "$BASELINE" "ab-base-$i" "$file"
     done
     python3 - "$work" "$runs" "$BASELINE" <<'PY'
-import json, re, statistics, sys
+import statistics, sys
 work, runs, baseline = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.path.insert(0, work)
+from runfigures import attempted, cpu_seconds, wall_seconds
 def measure(name):
-    t = open(f"{work}/{name}.time").read()
-    text = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\):\s*(\S+)", t).group(1)
-    wall = 0.0
-    for part in text.split(":"):
-        wall = wall * 60 + float(part)
-    cpu = sum(float(re.search(re.escape(f) + r":\s*(\S+)", t).group(1))
-              for f in ("User time (seconds)", "System time (seconds)"))
-    calls = json.load(open(f"{work}/{name}/summary.json"))["calls"]["attempted"]
-    return wall, cpu, calls
+    time_file = f"{work}/{name}.time"
+    return (wall_seconds(time_file), cpu_seconds(time_file),
+            attempted(f"{work}/{name}/summary.json"))
 rows = {}
 for kind in ("new", "base"):
     m = [measure(f"ab-{kind}-{i}") for i in range(1, runs + 1)]

@@ -3,8 +3,6 @@
  */
 #include "transaction/invite-client-transaction.h"
 
-#include <algorithm>
-
 namespace sipsim {
 
 InviteClientTransaction::InviteClientTransaction(TransactionLayer& layer, TransactionId id,
@@ -33,7 +31,6 @@ InviteClientTransaction::Start()
     // 17.1.1.2: enter Calling, send the INVITE, Timer A only on unreliable transports,
     // Timer B on all.
     NotifyInitialState(StateName(m_state));
-    m_started = Timers().Now();
     if (!IsReliableTransport())
     {
         m_intervalA = Config().TimerA();
@@ -54,8 +51,7 @@ InviteClientTransaction::StartTimerB()
         return;
     }
     m_timerBStarted = true;
-    const Duration due = m_started + Config().TimerB() - Timers().Now();
-    m_timerB = StartTimer(std::max(due, Duration::zero()), [this]() { OnTimerB(); });
+    m_timerB = StartTimerSinceStart(Config().TimerB(), [this]() { OnTimerB(); });
 }
 
 void

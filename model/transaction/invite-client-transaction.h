@@ -93,7 +93,6 @@ class InviteClientTransaction : public Transaction
     void StartTimerB();
 
     State m_state = State::Calling;
-    Duration m_started{0}; ///< when the transaction started (TimerService::Now)
     Duration m_intervalA{0};
     TimerId m_timerA = 0;
     TimerId m_timerB = 0;

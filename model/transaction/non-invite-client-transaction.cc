@@ -30,7 +30,6 @@ NonInviteClientTransaction::Start()
 {
     // 17.1.2.2: enter Trying, Timer F (all transports), Timer E (unreliable only), send.
     NotifyInitialState(StateName(m_state));
-    m_started = Timers().Now();
     const bool deferF = !IsReliableTransport() && Config().TimerE() < Config().TimerF();
     if (!deferF)
     {
@@ -52,8 +51,7 @@ NonInviteClientTransaction::StartTimerF()
         return;
     }
     m_timerFStarted = true;
-    const Duration due = m_started + Config().TimerF() - Timers().Now();
-    m_timerF = StartTimer(std::max(due, Duration::zero()), [this]() { OnTimerF(); });
+    m_timerF = StartTimerSinceStart(Config().TimerF(), [this]() { OnTimerF(); });
 }
 
 void

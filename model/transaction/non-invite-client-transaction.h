@@ -58,7 +58,6 @@ class NonInviteClientTransaction : public Transaction
     void StartTimerF();
 
     State m_state = State::Trying;
-    Duration m_started{0}; ///< when the transaction started (TimerService::Now)
     Duration m_intervalE{0};
     TimerId m_timerE = 0;
     TimerId m_timerF = 0;

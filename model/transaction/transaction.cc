@@ -3,6 +3,7 @@
  */
 #include "transaction/transaction.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -15,6 +16,7 @@ Transaction::Transaction(TransactionLayer& layer, TransactionId id, TransactionK
     , m_kind(kind)
     , m_request(std::move(request))
     , m_peer(peer)
+    , m_created(layer.m_timers.Now())
 {}
 
 Transaction::~Transaction()
@@ -64,6 +66,13 @@ TimerId
 Transaction::StartTimer(Duration delay, std::function<void()> fn)
 {
     return m_layer.m_timers.Schedule(delay, std::move(fn));
+}
+
+TimerId
+Transaction::StartTimerSinceStart(Duration sinceStart, std::function<void()> fn)
+{
+    const Duration delay = m_created + sinceStart - m_layer.m_timers.Now();
+    return StartTimer(std::max(delay, Duration::zero()), std::move(fn));
 }
 
 void

@@ -101,6 +101,12 @@ class Transaction
     /// Schedules fn after delay; 0 never.
     TimerId StartTimer(Duration delay, std::function<void()> fn);
 
+    /**
+     * Schedules fn for sinceStart after the transaction was created (at once if that is past):
+     * a timer that runs from the start but is only scheduled when first needed (B, F).
+     */
+    TimerId StartTimerSinceStart(Duration sinceStart, std::function<void()> fn);
+
     /// Cancels a timer (no effect when it fired or is 0) and clears the id.
     void StopTimer(TimerId& timer);
 
@@ -157,6 +163,7 @@ class Transaction
     TransactionKind m_kind;
     Message m_request;
     Peer m_peer;
+    Duration m_created{0}; ///< TimerService::Now when the transaction was made
     std::string m_key;
     TimerId m_transportErrorTimer = 0;
     uint16_t m_finalStatus = 0;
