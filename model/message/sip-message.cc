@@ -1051,8 +1051,11 @@ Message::SerializeTo(std::string* out) const
     out->resize(start + size);
     char* p = out->data() + start;
     const auto put = [&p](std::string_view piece) {
-        std::memcpy(p, piece.data(), piece.size());
-        p += piece.size();
+        if (!piece.empty()) // an empty view may have no data pointer: no memcpy from null
+        {
+            std::memcpy(p, piece.data(), piece.size());
+            p += piece.size();
+        }
     };
     if (m_isRequest)
     {
