@@ -771,6 +771,12 @@ ProxyCore::OnResponse(TransactionId id, const Message& response)
         return; // the 200 to one of our CANCELs, or a branch already released
     }
     ++m_counters.responses;
+    // 16.7 step 3: what goes upstream is the response with our Via off the top.
+    const auto upstream = [&response]() {
+        Message out = response;
+        out.RemoveFirstValue(HeaderId::Via);
+        return out;
+    };
     Branch& branch = context->branches[index];
     if (code < 200)
     {
@@ -784,19 +790,14 @@ ProxyCore::OnResponse(TransactionId id, const Message& response)
         {
             StartTimerC(id); // 16.7 step 2: a 101-199 resets Timer C
         }
-        // 16.7 step 5: 100 is never forwarded, other provisionals at once (step 3: with our
-        // Via off the top).
+        // 16.7 step 5: 100 is never forwarded (nor copied), other provisionals at once.
         if (code > 100 && !context->finalSent)
         {
-            Message out = response;
-            out.RemoveFirstValue(HeaderId::Via);
-            ForwardResponse(*context, std::move(out));
+            ForwardResponse(*context, upstream());
         }
         return;
     }
-    // 16.7 step 3: our Via off the top.
-    Message out = response;
-    out.RemoveFirstValue(HeaderId::Via);
+    Message out = upstream();
     m_timers.Cancel(branch.timerC);
     branch.timerC = 0;
     if (code < 300)

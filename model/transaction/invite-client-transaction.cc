@@ -36,7 +36,8 @@ InviteClientTransaction::Start()
         m_intervalA = Config().TimerA();
         m_timerA = StartTimer(m_intervalA, [this]() { OnTimerA(); });
     }
-    if (IsReliableTransport() || !(Config().TimerA() < Config().TimerB()))
+    const bool deferB = !IsReliableTransport() && Config().TimerA() < Config().TimerB();
+    if (!deferB)
     {
         StartTimerB();
     }
@@ -46,11 +47,11 @@ InviteClientTransaction::Start()
 void
 InviteClientTransaction::StartTimerB()
 {
-    if (m_timerBStarted)
+    // Only Calling starts it, and leaving Calling stops it: a set id means it already runs.
+    if (m_timerB != 0)
     {
         return;
     }
-    m_timerBStarted = true;
     m_timerB = StartTimerSinceStart(Config().TimerB(), [this]() { OnTimerB(); });
 }
 

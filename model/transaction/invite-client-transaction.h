@@ -96,7 +96,6 @@ class InviteClientTransaction : public Transaction
     Duration m_intervalA{0};
     TimerId m_timerA = 0;
     TimerId m_timerB = 0;
-    bool m_timerBStarted = false;
     TimerId m_timerD = 0;
     TimerId m_timerM = 0;
     TimerId m_timerCancel = 0; ///< RFC 3261 9.1: 64*T1 after the CANCEL

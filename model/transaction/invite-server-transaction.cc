@@ -38,9 +38,8 @@ InviteServerTransaction::Start()
 void
 InviteServerTransaction::AfterTuRequest()
 {
-    if (m_state == State::Proceeding && !m_provisional && m_timerTrying == 0 && !m_tryingArmed)
+    if (m_state == State::Proceeding && !m_provisional && m_timerTrying == 0)
     {
-        m_tryingArmed = true;
         m_timerTrying = StartTimer(kTryingDelay, [this]() { OnTimerTrying(); });
     }
 }

@@ -86,7 +86,6 @@ class InviteServerTransaction : public Transaction
     TimerId m_timerI = 0;
     TimerId m_timerL = 0;
     std::optional<Message> m_provisional; ///< most recent provisional sent
-    bool m_tryingArmed = false;           ///< the Trying timer was started (AfterTuRequest)
     std::optional<Message> m_final;       ///< the 300-699 sent, or the last 2xx sent
     std::string m_responseToTag;
     bool m_transportErrorReported = false;

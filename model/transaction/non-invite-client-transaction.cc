@@ -46,11 +46,11 @@ NonInviteClientTransaction::Start()
 void
 NonInviteClientTransaction::StartTimerF()
 {
-    if (m_timerFStarted)
+    // Only Trying and Proceeding start it, and leaving them stops it: a set id means it runs.
+    if (m_timerF != 0)
     {
         return;
     }
-    m_timerFStarted = true;
     m_timerF = StartTimerSinceStart(Config().TimerF(), [this]() { OnTimerF(); });
 }
 

@@ -61,7 +61,6 @@ class NonInviteClientTransaction : public Transaction
     Duration m_intervalE{0};
     TimerId m_timerE = 0;
     TimerId m_timerF = 0;
-    bool m_timerFStarted = false;
     TimerId m_timerK = 0;
 };
 

@@ -146,15 +146,11 @@ ServerKey(const Message& request, std::string* out, std::string_view asMethod = 
         key += ':';
         AppendNumber(&key, via.port);
         key += '\n';
-        if (!asMethod.empty())
-        {
-            key += asMethod;
-        }
-        else
-        {
-            key += request.GetMethod() == Method::Ack ? std::string_view("INVITE")
-                                                      : request.GetMethodName();
-        }
+        const std::string_view method = !asMethod.empty() ? asMethod
+                                        : request.GetMethod() == Method::Ack
+                                            ? "INVITE"
+                                            : request.GetMethodName();
+        key += method;
         return;
     }
     const CSeq& cseq = *request.GetCSeq();
