@@ -607,10 +607,13 @@ class Run
                 Respond(a, b, payload);
                 break;
             case Kind::Replay:
-                if (const Sent* sent = m_network.Recent(a, false))
+                if (const Sent* recent = m_network.Recent(a, false))
                 {
-                    const int node = b % 3 == 2 ? Network::NodeAt(sent->to) : b % 2;
-                    Inject(node < 0 ? kUaNode : node, sent->text, sent->from);
+                    // A copy: delivering it makes the nodes send, and the history drops its
+                    // oldest entries, which may be this one (its text and source peer with it).
+                    const Sent sent = *recent;
+                    const int node = b % 3 == 2 ? Network::NodeAt(sent.to) : b % 2;
+                    Inject(node < 0 ? kUaNode : node, sent.text, sent.from);
                 }
                 break;
             case Kind::Action:
