@@ -1,6 +1,6 @@
 /*
  * sipsim run FILE [--set path=value]... [--seed N] [--run N] [--out DIR] [--pcap]
- *                 [--junit FILE] [--no-progress]
+ *                 [--junit FILE] [--no-progress] [--force]
  */
 #include "commands.h"
 
@@ -22,7 +22,8 @@ int
 Usage()
 {
     std::cerr << "usage: sipsim run FILE [--set path=value]... [--seed N] [--run N] [--out DIR]\n"
-                 "                 [--pcap] [--junit FILE] [--no-progress]\n"
+                 "                 [--pcap] [--junit FILE] [--no-progress] [--force]\n"
+                 "--force replaces the contents of a non-empty --out folder (else refused)\n"
                  "exit codes: 0 every expectation holds, 1 an expectation is violated, 2 the\n"
                  "scenario or an option is wrong, 3 the outputs cannot be written, 130 stopped\n"
                  "by SIGINT/SIGTERM (the trace is valid and marked incomplete)\n";
@@ -115,6 +116,10 @@ RunRun(int argc, char** argv)
         else if (arg == "--no-progress")
         {
             options.progress = false;
+        }
+        else if (arg == "--force")
+        {
+            options.force = true;
         }
         else if (!arg.empty() && arg[0] == '-')
         {

@@ -1,9 +1,12 @@
 /*
  * sipsim validate FILE [--set path=value]...: loads a scenario, applies the overrides and runs
- * every check a run would make before it starts, without running anything.
+ * every check a run would make before it starts (run::RunScenario with checkOnly: the same
+ * load-and-check, network and devices built), without simulating anything.
  */
 #include "commands.h"
-#include "scenario/scenario-loader.h"
+#ifdef SIPSIM_HAVE_RUN
+#include "run/scenario-runner.h"
+#endif
 
 #include <cstring>
 #include <iostream>
@@ -62,67 +65,17 @@ RunValidate(int argc, char** argv)
     {
         return Usage();
     }
-    std::string error;
-    const auto text = scenario::ReadScenarioText(file, &error);
-    if (!text)
-    {
-        std::cerr << error << "\n";
-        return 2;
-    }
-    auto loaded = scenario::ParseScenario(*text, file, scenario::IsJsonFile(file), &error);
-    if (!loaded)
-    {
-        std::cerr << error << "\n";
-        return 2;
-    }
-    std::set<std::string> overridden;
-    for (const auto& assignment : overrides)
-    {
-        if (!scenario::ApplyOverride(&*loaded, assignment, &error))
-        {
-            std::cerr << error << "\n";
-            return 2;
-        }
-        overridden.insert(assignment.substr(0, assignment.find('=')));
-    }
-    const auto diagnostics = scenario::ValidateScenario(*loaded, *text, file);
-    for (const auto& d : diagnostics)
-    {
-        // A value that came from --set has no place in the file: name the override instead.
-        bool fromSet = false;
-        for (const auto& path : overridden)
-        {
-            fromSet = fromSet || d.path == path;
-        }
-        if (fromSet)
-        {
-            std::cerr << "--set " << d.message << "\n";
-        }
-        else
-        {
-            std::cerr << d.ToString() << "\n";
-        }
-    }
-    if (!diagnostics.empty())
-    {
-        return 2;
-    }
-    const auto& s = *loaded;
-    uint32_t phones = 0;
-    for (const auto& g : s.groups())
-    {
-        phones += g.has_phones() ? g.phones().count() : 0;
-    }
-    std::cout << file << ": ok (" << s.topology().nodes_size() << " nodes, "
-              << s.topology().links_size() << " links, " << s.groups_size() << " groups, " << phones
-              << " phones, " << s.faults_size() << " faults, " << s.expectations_size()
-              << " expectations";
-    if (!s.topology().dot_file().empty())
-    {
-        std::cout << "; topology also from " << s.topology().dot_file();
-    }
-    std::cout << ")\n";
-    return 0;
+#ifdef SIPSIM_HAVE_RUN
+    // The load-and-check `run` makes, network and devices built, nothing simulated.
+    run::RunOptions options;
+    options.scenarioFile = file;
+    options.overrides = overrides;
+    options.checkOnly = true;
+    return run::RunScenario(options, std::cout, std::cerr);
+#else
+    std::cerr << "sipsim validate: this build has no simulator (SIPSIM_NS3=OFF)\n";
+    return 2;
+#endif
 }
 
 } // namespace cli

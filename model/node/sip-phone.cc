@@ -54,6 +54,13 @@ SipPhone::GetTypeId()
                             ns3::StringValue("ns3::ExponentialRandomVariable[Mean=120]"),
                             ns3::MakePointerAccessor(&SipPhone::m_holdingTime),
                             ns3::MakePointerChecker<ns3::RandomVariableStream>())
+              .AddAttribute("AnsweredHoldingTime",
+                            "Seconds a called user stays on a call they answered before hanging "
+                            "up, when the caller has not hung up first; unset: called users "
+                            "never hang up first.",
+                            ns3::PointerValue(),
+                            ns3::MakePointerAccessor(&SipPhone::m_answeredHolding),
+                            ns3::MakePointerChecker<ns3::RandomVariableStream>())
               .AddAttribute("DoNotDisturb",
                             "Every user has do-not-disturb on: incoming calls get the profile's "
                             "USER_BUSY response (486).",
@@ -244,7 +251,13 @@ SipPhone::AssignStreams(int64_t stream)
             }
         }
     }
-    return 3 * static_cast<int64_t>(m_users.size());
+    const int64_t used = 3 * static_cast<int64_t>(m_users.size());
+    if (m_answeredHolding)
+    {
+        m_answeredHolding->SetStream(stream + used);
+        return used + 1;
+    }
+    return used;
 }
 
 ns3::Ptr<ns3::RandomVariableStream>
@@ -656,6 +669,14 @@ SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
     {
         ns3::Simulator::Cancel(user->hangupEvent); // the CancelAfter timer
         const double holding = std::max(0.0, Draw(*user, UserVariable::HoldingTime));
+        user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,
+                                                     this, index, call.value);
+    }
+    else if (m_answeredHolding)
+    {
+        // The called user hangs up after their own holding time unless the caller does first.
+        const double holding = std::max(0.0, m_answeredHolding->GetValue());
+        ns3::Simulator::Cancel(user->hangupEvent);
         user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,
                                                      this, index, call.value);
     }

@@ -109,7 +109,9 @@ class SipPhone
 
     /**
      * Fixes the random streams: user i of this application uses streams stream + 3 i to
-     * stream + 3 i + 2 (answer draw, answer delay, holding time). Call after adding users.
+     * stream + 3 i + 2 (answer draw, answer delay, holding time); with AnsweredHoldingTime set,
+     * that variable (shared by the users) gets the stream after the users'. Call after adding
+     * users.
      * \return the number of streams used
      */
     int64_t AssignStreams(int64_t stream);
@@ -205,6 +207,7 @@ class SipPhone
     double m_answerProbability = 1.0;
     ns3::Ptr<ns3::RandomVariableStream> m_answerDelay;
     ns3::Ptr<ns3::RandomVariableStream> m_holdingTime;
+    ns3::Ptr<ns3::RandomVariableStream> m_answeredHolding; ///< null: callees never hang up first
     VariableRecipe m_answerDelayRecipe;
     VariableRecipe m_holdingTimeRecipe;
     ns3::Ptr<ns3::RandomVariableStream> m_answerDraw; ///< uniform on [0, 1), made on first use

@@ -29,12 +29,14 @@ struct RunOptions
     std::vector<std::string> overrides; ///< "path=value", applied in order
     std::optional<uint32_t> seed;       ///< replaces the scenario's seed
     std::optional<uint32_t> run;        ///< replaces the scenario's run number
-    std::string outDir = "sipsim-out";  ///< trace.pb[.gz], summary.json (created if missing)
+    std::string outDir = "sipsim-out";  ///< trace.pb[.gz], summary.json (created if missing;
+                                        ///< a non-empty one only with force)
     bool pcap = false;                  ///< pcap files per node device (also outputs.pcap)
     std::string junitFile;              ///< JUnit XML report of the expectations; "" = none
     /// Progress on the error stream: a bar when it is a terminal, else a line every 10 %.
     bool progress = true;
-    bool checkOnly = false; ///< `sipsim validate`: load, override and check; nothing runs
+    bool checkOnly = false; ///< `sipsim validate`: load, check and build; nothing runs
+    bool force = false;     ///< replace the contents of a non-empty outDir (else refused)
 };
 
 /// Exit codes of `sipsim run`.

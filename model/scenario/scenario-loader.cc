@@ -5,12 +5,15 @@
 
 #include "profile/device-profile.h"
 #include "profile/text-format-errors.h"
+#include "scenario/metrics.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -443,6 +446,93 @@ LocateJson(std::string_view text, const std::vector<PathPart>& parts, size_t* of
     return i == parts.size();
 }
 
+/**
+ * What protobuf's JSON parser lets through and a JSON file must not have: a key twice in one
+ * object (the later value would silently win) and a comma before a closing bracket. Returns
+ * "" when there is neither; otherwise the problem, with `*offset` at it. Other syntax errors
+ * are left to the parser.
+ */
+std::string
+StrictJsonProblem(std::string_view text, size_t* offset)
+{
+    struct Level
+    {
+        bool object;
+        std::set<std::string> keys;
+        bool expectKey;
+    };
+    std::vector<Level> stack;
+    size_t lastComma = std::string_view::npos;
+    size_t i = 0;
+    while (i < text.size())
+    {
+        const char c = text[i];
+        if (c == '"')
+        {
+            const size_t start = i;
+            std::string value;
+            ++i;
+            while (i < text.size() && text[i] != '"')
+            {
+                if (text[i] == '\\' && i + 1 < text.size())
+                {
+                    value += text[i];
+                    ++i;
+                }
+                value += text[i];
+                ++i;
+            }
+            ++i;
+            const size_t after = SkipJsonSpace(text, i);
+            if (!stack.empty() && stack.back().object && stack.back().expectKey
+                && after < text.size() && text[after] == ':')
+            {
+                if (!stack.back().keys.insert(value).second)
+                {
+                    *offset = start;
+                    return "key \"" + value + "\" appears twice in the same object";
+                }
+                stack.back().expectKey = false;
+            }
+            lastComma = std::string_view::npos;
+            continue;
+        }
+        if (c == '{' || c == '[')
+        {
+            stack.push_back({c == '{', {}, c == '{'});
+            lastComma = std::string_view::npos;
+        }
+        else if (c == '}' || c == ']')
+        {
+            if (lastComma != std::string_view::npos)
+            {
+                *offset = lastComma;
+                return "a comma before '" + std::string(1, c) + "' (JSON allows no trailing comma)";
+            }
+            if (!stack.empty())
+            {
+                stack.pop_back();
+            }
+        }
+        else if (c == ',')
+        {
+            lastComma = i;
+            if (!stack.empty() && stack.back().object)
+            {
+                stack.back().expectKey = true;
+            }
+            ++i;
+            continue;
+        }
+        else if (!std::isspace(static_cast<unsigned char>(c)))
+        {
+            lastComma = std::string_view::npos;
+        }
+        ++i;
+    }
+    return "";
+}
+
 bool
 IsProbability(double p)
 {
@@ -470,18 +560,104 @@ Diagnostic::ToString() const
 std::optional<std::string>
 ReadScenarioText(const std::string& path, std::string* error)
 {
+    const auto fail = [&](const std::string& what) -> std::optional<std::string> {
+        if (error != nullptr)
+        {
+            *error = path + ": " + what;
+        }
+        return std::nullopt;
+    };
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in)
     {
-        if (error != nullptr)
-        {
-            *error = path + ": cannot read the scenario";
-        }
-        return std::nullopt;
+        const int why = errno;
+        return fail("cannot read the scenario"
+                    + (why != 0 ? ": " + std::string(std::strerror(why)) : std::string()));
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    // At most kMaxScenarioBytes: a device or a pipe (/dev/zero) is read no further.
+    std::string text(kMaxScenarioBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad())
+    {
+        return fail("cannot read the scenario: read error");
+    }
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxScenarioBytes)
+    {
+        return fail("larger than " + std::to_string(kMaxScenarioBytes / (1024 * 1024))
+                    + " MiB: not a scenario file");
+    }
+    return text;
+}
+
+void
+LineColumnOf(std::string_view text, size_t offset, int* line, int* column)
+{
+    LineColOf(text, offset, line, column);
+    ++*line;
+    ++*column;
+}
+
+bool
+CheckUtf8(std::string_view text, size_t* badOffset)
+{
+    size_t i = 0;
+    while (i < text.size())
+    {
+        const auto c = static_cast<unsigned char>(text[i]);
+        size_t length = 0;
+        uint32_t code = 0;
+        if (c < 0x80)
+        {
+            ++i;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0)
+        {
+            length = 2;
+            code = c & 0x1F;
+        }
+        else if ((c & 0xF0) == 0xE0)
+        {
+            length = 3;
+            code = c & 0x0F;
+        }
+        else if ((c & 0xF8) == 0xF0)
+        {
+            length = 4;
+            code = c & 0x07;
+        }
+        else
+        {
+            *badOffset = i;
+            return false;
+        }
+        if (i + length > text.size())
+        {
+            *badOffset = i;
+            return false;
+        }
+        for (size_t k = 1; k < length; ++k)
+        {
+            const auto d = static_cast<unsigned char>(text[i + k]);
+            if ((d & 0xC0) != 0x80)
+            {
+                *badOffset = i;
+                return false;
+            }
+            code = (code << 6) | (d & 0x3F);
+        }
+        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+        const uint32_t minimum = length == 2 ? 0x80 : (length == 3 ? 0x800 : 0x10000);
+        if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        {
+            *badOffset = i;
+            return false;
+        }
+        i += length;
+    }
+    return true;
 }
 
 bool
@@ -495,8 +671,33 @@ ParseScenario(std::string_view text, std::string_view fileName, bool json, std::
 {
     Scenario scenario;
     const std::string file(fileName);
+    const auto failAt = [&](size_t offset, const std::string& message) {
+        if (error != nullptr)
+        {
+            int line = 0;
+            int column = 0;
+            LineColOf(text, offset, &line, &column);
+            *error = file + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": "
+                     + message;
+        }
+        return std::nullopt;
+    };
+    size_t bad = 0;
+    if (!CheckUtf8(text, &bad))
+    {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+        return failAt(bad, std::string("byte ") + hex
+                               + " is not UTF-8 (a scenario file is UTF-8 text; save it as UTF-8)");
+    }
     if (json)
     {
+        size_t problemAt = 0;
+        const std::string problem = StrictJsonProblem(text, &problemAt);
+        if (!problem.empty())
+        {
+            return failAt(problemAt, problem);
+        }
         google::protobuf::util::JsonParseOptions options;
         options.ignore_unknown_fields = false;
         const auto status
@@ -746,11 +947,15 @@ ApplyOverride(Scenario* s, std::string_view assignment, std::string* error)
 const std::vector<std::string>&
 KnownMetrics()
 {
-    static const std::vector<std::string> metrics{
-        "completed_ratio", "attempted",       "completed", "failed",
-        "status_count",    "pdd_p50_s",       "pdd_p95_s", "registrations_failed",
-        "retransmissions", "proxy_peak_queue"};
-    return metrics;
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& m : Metrics())
+        {
+            out.push_back(m.name);
+        }
+        return out;
+    }();
+    return names;
 }
 
 namespace {
@@ -866,6 +1071,15 @@ class Validator
             return a.line != b.line ? a.line < b.line : a.col < b.col;
         });
         return m_out;
+    }
+
+    /// One diagnostic at the field at path (what Error would report).
+    Diagnostic At(const std::string& path, const std::string& message, const std::string& quoted)
+    {
+        Error(path, message, quoted);
+        Diagnostic d = m_out.back();
+        m_out.pop_back();
+        return d;
     }
 
   private:
@@ -1038,13 +1252,17 @@ class Validator
         switch (d.kind_case())
         {
             case Distribution::kConstant:
-                CheckNonNegative(path + ".constant", d.constant());
+                CheckSeconds(path + ".constant", d.constant());
                 break;
             case Distribution::kExponentialMean:
                 if (!(d.exponential_mean() > 0.0))
                 {
                     Error(path + ".exponential_mean",
                           "must be > 0, not " + Number(d.exponential_mean()));
+                }
+                else
+                {
+                    CheckSeconds(path + ".exponential_mean", d.exponential_mean());
                 }
                 break;
             case Distribution::kLognormal:
@@ -1055,7 +1273,8 @@ class Validator
                 }
                 break;
             case Distribution::kUniform:
-                CheckNonNegative(path + ".uniform.min", d.uniform().min());
+                CheckSeconds(path + ".uniform.min", d.uniform().min());
+                CheckSeconds(path + ".uniform.max", d.uniform().max());
                 if (d.uniform().max() < d.uniform().min())
                 {
                     Error(path + ".uniform.max", "must be >= min (" + Number(d.uniform().min())
@@ -1072,6 +1291,10 @@ class Validator
         CheckDistribution(path + ".invite_time", c.invite_time(), false, c.has_invite_time());
         CheckDistribution(path + ".request_time", c.request_time(), false, c.has_request_time());
         CheckDistribution(path + ".response_time", c.response_time(), false, c.has_response_time());
+        CheckDistribution(path + ".reject_time", c.reject_time(), false, c.has_reject_time());
+        CheckDistribution(path + ".retransmission_time", c.retransmission_time(), false,
+                          c.has_retransmission_time());
+        CheckDistribution(path + ".auth_time", c.auth_time(), false, c.has_auth_time());
         if (c.policy() == REJECT_503 && c.reject_threshold() == 0)
         {
             Error(path + ".reject_threshold", "REJECT_503 needs a reject_threshold > 0");
@@ -1084,11 +1307,40 @@ class Validator
         }
     }
 
+    /// A time in seconds: >= 0 and at most kMaxScenarioSeconds.
+    void CheckSeconds(const std::string& path, double v)
+    {
+        if (!(v >= 0.0) || !std::isfinite(v))
+        {
+            Error(path, "must be >= 0, not " + Number(v));
+        }
+        else if (v > kMaxScenarioSeconds)
+        {
+            Error(path, "must be at most " + Number(kMaxScenarioSeconds)
+                            + " s (about 115 days of simulated time), not " + Number(v));
+        }
+    }
+
+    /// A rate per second: >= 0 and at most kMaxRatePerSecond.
+    void CheckRate(const std::string& path, double v)
+    {
+        CheckNonNegative(path, v);
+        if (v > kMaxRatePerSecond)
+        {
+            Error(path,
+                  "must be at most " + Number(kMaxRatePerSecond) + " per second, not " + Number(v));
+        }
+    }
+
     void CheckTop()
     {
         if (!(m_s.duration_s() > 0.0) || !std::isfinite(m_s.duration_s()))
         {
             Error("duration_s", "the run needs a duration > 0 (seconds)");
+        }
+        else
+        {
+            CheckSeconds("duration_s", m_s.duration_s());
         }
         CheckNonNegative("warmup_s", m_s.warmup_s());
         if (m_s.duration_s() > 0.0 && m_s.warmup_s() >= m_s.duration_s())
@@ -1098,16 +1350,35 @@ class Validator
                                   + Number(m_s.duration_s()) + ")");
         }
         const auto& t = m_s.timers();
-        CheckNonNegative("timers.t1_s", t.t1_s());
-        CheckNonNegative("timers.t2_s", t.t2_s());
-        CheckNonNegative("timers.t4_s", t.t4_s());
-        CheckNonNegative("timers.timer_c_s", t.timer_c_s());
-        CheckNonNegative("timers.invite_expires_s", t.invite_expires_s());
+        CheckSeconds("timers.t1_s", t.t1_s());
+        CheckSeconds("timers.t2_s", t.t2_s());
+        CheckSeconds("timers.t4_s", t.t4_s());
+        CheckSeconds("timers.timer_c_s", t.timer_c_s());
+        if (t.timer_c_s() > 0.0 && t.timer_c_s() <= 180.0)
+        {
+            Error("timers.timer_c_s", "Timer C must be more than 3 minutes (RFC 3261 16.6 step "
+                                      "11): more than 180, not "
+                                          + Number(t.timer_c_s()));
+        }
+        CheckSeconds("timers.invite_expires_s", t.invite_expires_s());
         if (t.t1_s() > 0.0 && t.t2_s() > 0.0 && t.t2_s() < t.t1_s())
         {
             Error("timers.t2_s", "T2 must not be below T1 (RFC 3261 17.1.2.2)");
         }
-        CheckNonNegative("outputs.sample_interval_s", m_s.outputs().sample_interval_s());
+        const double interval = m_s.outputs().sample_interval_s();
+        CheckSeconds("outputs.sample_interval_s", interval);
+        if (interval > 0.0 && interval < kMinSampleInterval)
+        {
+            Error("outputs.sample_interval_s", "must be 0 (no samples) or at least "
+                                                   + Number(kMinSampleInterval) + " s, not "
+                                                   + Number(interval));
+        }
+        else if (interval > 0.0 && m_s.duration_s() / interval > kMaxSamples)
+        {
+            Error("outputs.sample_interval_s",
+                  "gives more than " + Number(kMaxSamples)
+                      + " samples per node over duration_s: take a longer interval");
+        }
     }
 
     void CheckTopology()
@@ -1142,7 +1413,12 @@ class Validator
             {
                 Error(path + ".name", "node '" + n.name() + "' is defined twice", n.name());
             }
-            if (n.role() == ROLE_UNSPECIFIED)
+            if (!Role_IsValid(n.role()))
+            {
+                Error(path + ".role", "unknown role " + std::to_string(n.role())
+                                          + " (PHONES, PROXY, GATEWAY or ROUTER)");
+            }
+            else if (n.role() == ROLE_UNSPECIFIED)
             {
                 Error(path + ".role",
                       "node '" + n.name() + "' needs a role (PHONES, PROXY, GATEWAY or ROUTER)");
@@ -1287,6 +1563,20 @@ class Validator
         {
             Error(path + ".count", "a phone group needs count > 0");
         }
+        m_phones += p.count();
+        if (p.count() > 0 && p.first_user() > UINT32_MAX - (p.count() - 1))
+        {
+            Error(path + ".first_user", "first_user + count - 1 passes 4294967295: user numbers "
+                                        "would wrap");
+        }
+        if (p.count() > 0 && m_phones > kMaxPhones && m_phones - p.count() <= kMaxPhones)
+        {
+            Error(path + ".count", "the scenario's phones add up to more than "
+                                       + std::to_string(kMaxPhones)
+                                       + ", more than one machine's memory holds (about 3 kB "
+                                         "each)");
+        }
+        CheckSeconds(path + ".register_expires_s", p.register_expires_s());
         if (p.register_() && node != nullptr && !m_dotTopology)
         {
             bool registrar = false;
@@ -1305,7 +1595,7 @@ class Validator
         CheckDistribution(path + ".user.answer_delay", u.answer_delay(), false,
                           u.has_answer_delay());
         CheckDistribution(path + ".user.holding", u.holding(), false, u.has_holding());
-        CheckNonNegative(path + ".user.cancel_after_s", u.cancel_after_s());
+        CheckSeconds(path + ".user.cancel_after_s", u.cancel_after_s());
     }
 
     void CheckProxy(const std::string& path, const ProxyGroup& p)
@@ -1367,7 +1657,7 @@ class Validator
                   "pstn_answer_probability + pstn_busy_probability exceed 1");
         }
         CheckDistribution(path + ".pstn_holding", g.pstn_holding(), false, g.has_pstn_holding());
-        CheckNonNegative(path + ".pstn_call_rate", g.pstn_call_rate());
+        CheckRate(path + ".pstn_call_rate", g.pstn_call_rate());
         if (g.pstn_call_rate() > 0.0 && !g.has_pstn_holding() && !m_s.traffic().has_holding())
         {
             Error(path + ".pstn_holding",
@@ -1390,8 +1680,9 @@ class Validator
     void CheckTraffic()
     {
         const auto& t = m_s.traffic();
-        CheckNonNegative("traffic.calls_per_second", t.calls_per_second());
-        CheckNonNegative("traffic.bhca_per_user", t.bhca_per_user());
+        CheckRate("traffic.calls_per_second", t.calls_per_second());
+        CheckRate("traffic.bhca_per_user",
+                  t.bhca_per_user() / 3600.0 * std::max(1.0, static_cast<double>(m_phones)));
         if (t.calls_per_second() > 0.0 && t.bhca_per_user() > 0.0)
         {
             Error("traffic.bhca_per_user", "set calls_per_second or bhca_per_user, not both");
@@ -1459,8 +1750,8 @@ class Validator
         {
             CheckNodeRef("traffic.callees.pstn_gateway", c.pstn_gateway(), GATEWAY, "pstn_gateway");
         }
-        CheckNonNegative("traffic.start_s", t.start_s());
-        CheckNonNegative("traffic.stop_s", t.stop_s());
+        CheckSeconds("traffic.start_s", t.start_s());
+        CheckSeconds("traffic.stop_s", t.stop_s());
         if (m_s.duration_s() > 0.0 && t.start_s() >= m_s.duration_s() && calls)
         {
             Error("traffic.start_s", "calls would start after the run ends (duration_s "
@@ -1555,8 +1846,8 @@ class Validator
                 case Fault::kNodeCrash:
                     CheckNodeRef(path + ".node_crash.node", f.node_crash().node(),
                                  ROLE_UNSPECIFIED);
-                    CheckNonNegative(path + ".node_crash.restart_after_s",
-                                     f.node_crash().restart_after_s());
+                    CheckSeconds(path + ".node_crash.restart_after_s",
+                                 f.node_crash().restart_after_s());
                     break;
                 case Fault::kCapacity:
                     CheckNodeRef(path + ".capacity.node", f.capacity().node(), PROXY);
@@ -1620,6 +1911,7 @@ class Validator
     bool m_dotTopology = false;
     std::map<std::string, const TopologyNode*> m_nodes;
     std::set<std::pair<std::string, std::string>> m_links;
+    uint64_t m_phones = 0; ///< phones of the groups checked so far
     std::vector<Diagnostic> m_out;
 };
 
@@ -1629,6 +1921,14 @@ std::vector<Diagnostic>
 ValidateScenario(const Scenario& scenario, const std::string& fileText, const std::string& fileName)
 {
     return Validator(scenario, fileText, fileName).Run();
+}
+
+Diagnostic
+DiagnosticAt(const std::string& fileText, const std::string& fileName, const std::string& path,
+             const std::string& message, const std::string& quoted)
+{
+    const Scenario empty;
+    return Validator(empty, fileText, fileName).At(path, message, quoted);
 }
 
 } // namespace scenario

@@ -8,6 +8,8 @@
 
 #include "scenario.pb.h" // generated from scenario.proto
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,8 +32,22 @@ struct Diagnostic
     std::string ToString() const;
 };
 
-/// Reads a whole file; nullopt (and error "path: cannot read the scenario") when it cannot.
+/// The largest scenario file (and DOT file) read: 16 MiB.
+inline constexpr size_t kMaxScenarioBytes = size_t(16) << 20;
+
+/**
+ * Reads a whole file of at most kMaxScenarioBytes; nullopt, with `*error` ("path: cannot read
+ * the scenario: No such file or directory", "path: larger than 16 MiB: not a scenario file"),
+ * when it cannot. A device or pipe is read no further than the limit.
+ */
 std::optional<std::string> ReadScenarioText(const std::string& path, std::string* error);
+
+/// Whether text is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF);
+/// when not, `*badOffset` is the offset of the first bad byte.
+bool CheckUtf8(std::string_view text, size_t* badOffset);
+
+/// 1-based line and column of a byte offset in text.
+void LineColumnOf(std::string_view text, size_t offset, int* line, int* column);
 
 /// Whether a file name means JSON (ends in ".json"); anything else is text format.
 bool IsJsonFile(std::string_view path);
@@ -75,6 +91,23 @@ bool ApplyOverride(Scenario* s, std::string_view assignment, std::string* error)
  */
 std::vector<Diagnostic> ValidateScenario(const Scenario& scenario, const std::string& fileText,
                                          const std::string& fileName);
+
+/**
+ * A problem with the field at `path` ("topology.links[2]", "groups[0].attributes[Foo]"),
+ * positioned in the file's text as ValidateScenario's diagnostics are; `quoted`: a value after
+ * the field to point at. The message is prefixed with the path.
+ */
+Diagnostic DiagnosticAt(const std::string& fileText, const std::string& fileName,
+                        const std::string& path, const std::string& message,
+                        const std::string& quoted = "");
+
+/// Bounds ValidateScenario enforces, so that a run neither overflows ns-3's time (64-bit
+/// nanoseconds: about 292 years) nor asks for more memory or trace than one machine has.
+inline constexpr double kMaxScenarioSeconds = 1e7;  ///< any time field, duration_s included
+inline constexpr double kMaxRatePerSecond = 1e5;    ///< call rates (calls per second)
+inline constexpr uint64_t kMaxPhones = 5000000;     ///< phones of all groups together
+inline constexpr double kMinSampleInterval = 0.001; ///< outputs.sample_interval_s, when set
+inline constexpr double kMaxSamples = 1e7;          ///< duration_s / sample_interval_s
 
 /// The metrics an Expectation may name.
 const std::vector<std::string>& KnownMetrics();

@@ -223,11 +223,33 @@ NetworkBuilder::SetLinkLoss(const std::string& a, const std::string& b, double r
     {
         link->errorA = MakeLossModel(rate);
         link->errorB = MakeLossModel(rate);
+    }
+    // (Re)install the rate models: the first loss on the link, or one after a custom model.
+    ns3::PointerValue current;
+    link->deviceA->GetAttribute("ReceiveErrorModel", current);
+    if (current.Get<ns3::ErrorModel>() != link->errorA)
+    {
         link->deviceA->SetAttribute("ReceiveErrorModel", ns3::PointerValue(link->errorA));
         link->deviceB->SetAttribute("ReceiveErrorModel", ns3::PointerValue(link->errorB));
     }
+    link->customError = false;
     link->errorA->SetRate(rate);
     link->errorB->SetRate(rate);
+    return true;
+}
+
+bool
+NetworkBuilder::SetLinkErrorModel(const std::string& a, const std::string& b,
+                                  ns3::Ptr<ns3::ErrorModel> model)
+{
+    Link* link = FindLink(a, b);
+    if (link == nullptr || !model)
+    {
+        return false;
+    }
+    link->deviceA->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
+    link->deviceB->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
+    link->customError = true;
     return true;
 }
 

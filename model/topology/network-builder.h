@@ -68,6 +68,14 @@ class NetworkBuilder
      */
     bool SetLinkLoss(const std::string& a, const std::string& b, double rate);
 
+    /**
+     * Puts one error model on the receive side of both ends of link a-b (Gilbert-Elliott
+     * bursts: one chain for the link). It stays until the next SetLinkLoss or
+     * SetLinkErrorModel on the link replaces it. False for an unknown link.
+     */
+    bool SetLinkErrorModel(const std::string& a, const std::string& b,
+                           ns3::Ptr<ns3::ErrorModel> model);
+
     /// Takes link a-b down: both ends' IPv4 interfaces go down and the global routes are
     /// recomputed. False for an unknown link.
     bool LinkDown(const std::string& a, const std::string& b);
@@ -115,6 +123,7 @@ class NetworkBuilder
         ns3::Ipv4Address addressB;
         ns3::Ptr<ns3::RateErrorModel> errorA;
         ns3::Ptr<ns3::RateErrorModel> errorB;
+        bool customError = false; ///< SetLinkErrorModel's model is on the devices
         bool up = true;
     };
 

@@ -120,6 +120,10 @@ ReadDot(std::istream& in, const std::string& fileName, Topology* out, std::strin
     for (const auto v : boost::make_iterator_range(boost::vertices(dot)))
     {
         const DotNode& n = dot[v];
+        if (n.role.empty() && n.domain.empty() && n.profile.empty() && out->Find(n.name))
+        {
+            continue; // an edge's end that names a node defined before (in the scenario)
+        }
         const std::string where = fileName + ": node '" + n.name + "': ";
         NodeProps props;
         props.name = n.name;

@@ -20,7 +20,9 @@
 namespace sipsim::topology {
 
 /**
- * Reads a DOT graph into `*out` (which should be empty). On failure returns false and sets
+ * Reads a DOT graph into `*out`. Nodes already in `*out` (a scenario's inline nodes) may be
+ * named by edges: a DOT node without attributes whose name `*out` has is that node. On failure
+ * returns false and sets
  * `*error` to "fileName: ..." naming the line of a syntax error when Boost reports one, or
  * the node or link whose attribute is wrong ("topo.dot: node 'x': unknown role 'foo'",
  * "topo.dot: link a-b: queue 'x' is not a number of packets"). Attribute values are stored as

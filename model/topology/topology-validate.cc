@@ -36,8 +36,19 @@ FormatNumber(double value)
 std::vector<std::string>
 Validate(const Topology& topology)
 {
+    std::vector<std::string> messages;
+    for (const Problem& p : ValidateWithSubjects(topology))
+    {
+        messages.push_back(p.message);
+    }
+    return messages;
+}
+
+std::vector<Problem>
+ValidateWithSubjects(const Topology& topology)
+{
     const Graph& g = topology.GetGraph();
-    std::vector<std::string> errors;
+    std::vector<Problem> errors;
 
     // Names and domains.
     std::set<std::string> seen;
@@ -46,16 +57,16 @@ Validate(const Topology& topology)
         const NodeProps& n = g[v];
         if (n.name.empty())
         {
-            errors.push_back("node #" + std::to_string(v) + " has no name");
+            errors.push_back({"", "node #" + std::to_string(v) + " has no name"});
         }
         else if (!seen.insert(n.name).second)
         {
-            errors.push_back("duplicate node name '" + n.name + "'");
+            errors.push_back({n.name, "duplicate node name '" + n.name + "'"});
         }
         if (n.role != Role::Router && n.domain.empty())
         {
-            errors.push_back(std::string(RoleName(n.role)) + " node '" + n.name
-                             + "' has no domain");
+            errors.push_back(
+                {n.name, std::string(RoleName(n.role)) + " node '" + n.name + "' has no domain"});
         }
     }
 
@@ -75,16 +86,16 @@ Validate(const Topology& topology)
         if ((n.role == Role::Phones || n.role == Role::Gateway) && !n.domain.empty()
             && proxies.count(n.domain) == 0 && reportedMissing.insert(n.domain).second)
         {
-            errors.push_back("domain " + n.domain + " (of " + std::string(RoleName(n.role))
-                             + " node '" + n.name + "') has no proxy");
+            errors.push_back({n.name, "domain " + n.domain + " (of " + std::string(RoleName(n.role))
+                                          + " node '" + n.name + "') has no proxy"});
         }
     }
     for (const auto& [domain, names] : proxies)
     {
         if (names.size() > 1)
         {
-            errors.push_back("domain " + domain + " has " + std::to_string(names.size())
-                             + " proxies: " + NameList(names));
+            errors.push_back({names[1], "domain " + domain + " has " + std::to_string(names.size())
+                                            + " proxies: " + NameList(names)});
         }
     }
 
@@ -93,46 +104,48 @@ Validate(const Topology& topology)
     for (const Edge e : boost::make_iterator_range(boost::edges(g)))
     {
         const LinkProps& l = g[e];
-        const std::string name = "link " + topology.LinkName(e);
+        const std::string subject = topology.LinkName(e);
+        const std::string name = "link " + subject;
         const Vertex a = boost::source(e, g);
         const Vertex b = boost::target(e, g);
         if (a == b)
         {
-            errors.push_back(name + " is a self-loop");
+            errors.push_back({subject, name + " is a self-loop"});
         }
         else if (!pairs.insert(std::minmax(a, b)).second)
         {
-            errors.push_back("duplicate " + name);
+            errors.push_back({subject, "duplicate " + name});
         }
         if (l.delay.empty())
         {
-            errors.push_back(name + " has no delay");
+            errors.push_back({subject, name + " has no delay"});
         }
         else if (const auto d = ParseDelaySeconds(l.delay); !d)
         {
-            errors.push_back(name + ": delay '" + l.delay
-                             + "' does not parse (e.g. 5ms, 1.5s, 200us)");
+            errors.push_back({subject, name + ": delay '" + l.delay
+                                           + "' does not parse (e.g. 5ms, 1.5s, 200us)"});
         }
         else if (*d == 0)
         {
-            errors.push_back(name + " has no delay (delay " + l.delay + ")");
+            errors.push_back({subject, name + " has no delay (delay " + l.delay + ")"});
         }
         if (const auto r = ParseRateBps(l.rate); !r)
         {
-            errors.push_back(name + ": rate '" + l.rate
-                             + "' does not parse (e.g. 100Mbps, 1Gbps, 64kbps)");
+            errors.push_back({subject, name + ": rate '" + l.rate
+                                           + "' does not parse (e.g. 100Mbps, 1Gbps, 64kbps)"});
         }
         else if (*r == 0)
         {
-            errors.push_back(name + " has rate 0");
+            errors.push_back({subject, name + " has rate 0"});
         }
         if (!(l.loss >= 0 && l.loss <= 1))
         {
-            errors.push_back(name + ": loss " + FormatNumber(l.loss) + " is not in [0, 1]");
+            errors.push_back(
+                {subject, name + ": loss " + FormatNumber(l.loss) + " is not in [0, 1]"});
         }
         if (l.queuePackets == 0)
         {
-            errors.push_back(name + " has a queue of 0 packets");
+            errors.push_back({subject, name + " has a queue of 0 packets"});
         }
     }
 
@@ -154,8 +167,9 @@ Validate(const Topology& topology)
                     unreachable.push_back(g[v].name);
                 }
             }
-            errors.push_back("the topology is not connected: " + NameList(unreachable)
-                             + " cannot be reached from '" + g[0].name + "'");
+            errors.push_back(
+                {unreachable.front(), "the topology is not connected: " + NameList(unreachable)
+                                          + " cannot be reached from '" + g[0].name + "'"});
         }
     }
 
@@ -177,8 +191,9 @@ Validate(const Topology& topology)
         }
         if (!reached)
         {
-            errors.push_back(std::string(RoleName(node.role)) + " node '" + node.name + "' (domain "
-                             + node.domain + ") has no path to a proxy of its domain");
+            errors.push_back({node.name, std::string(RoleName(node.role)) + " node '" + node.name
+                                             + "' (domain " + node.domain
+                                             + ") has no path to a proxy of its domain"});
         }
     }
     return errors;

@@ -32,6 +32,16 @@ namespace sipsim::topology {
  */
 std::vector<std::string> Validate(const Topology& topology);
 
+/// One fault of a topology and what it is about: a node name, a link "a-b" or "".
+struct Problem
+{
+    std::string subject;
+    std::string message;
+};
+
+/// Validate's faults with their subjects (a file's reader positions them by it).
+std::vector<Problem> ValidateWithSubjects(const Topology& topology);
+
 /// A LAN link's delay above this is almost certainly meant as an access delay (see Warnings).
 inline constexpr double kLanDelayWarningSeconds = 100e-6;
 

@@ -1,5 +1,6 @@
 #include "trace/signal-stop.h"
 
+#include <chrono>
 #include <csignal>
 #include <ns3/simulator.h>
 
@@ -79,6 +80,28 @@ PollStopSignal(ns3::Time poll, ns3::Time until)
     {
         ns3::Simulator::Schedule(poll, &Poll, poll, until);
     }
+}
+
+StopWatcher::StopWatcher()
+{
+    m_thread = std::thread([this]() {
+        while (!m_done.load())
+        {
+            if (g_signal != 0)
+            {
+                ns3::Simulator::ScheduleWithContext(ns3::Simulator::NO_CONTEXT, ns3::Time(0),
+                                                    []() { ns3::Simulator::Stop(); });
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    });
+}
+
+StopWatcher::~StopWatcher()
+{
+    m_done = true;
+    m_thread.join();
 }
 
 void

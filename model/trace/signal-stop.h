@@ -6,8 +6,10 @@
 #ifndef SIPSIM_TRACE_SIGNAL_STOP_H
 #define SIPSIM_TRACE_SIGNAL_STOP_H
 
+#include <atomic>
 #include <ns3/nstime.h>
 #include <string>
+#include <thread>
 
 namespace sipsim::trace {
 
@@ -32,6 +34,25 @@ std::string StopSignalName();
  * recorded, Simulator::Stop() at once. The checks change nothing else in the simulation.
  */
 void PollStopSignal(ns3::Time poll, ns3::Time until);
+
+/**
+ * While it lives, a thread checks every 10 ms of wall time for a recorded signal and, when it
+ * sees one, has the simulator stop after the event it is running (Simulator::ScheduleWithContext,
+ * which ns-3's default simulator accepts from any thread). A stop thus takes milliseconds
+ * whatever the simulated event rate or sampling. Construct it just before Simulator::Run.
+ */
+class StopWatcher
+{
+  public:
+    StopWatcher();
+    ~StopWatcher();
+    StopWatcher(const StopWatcher&) = delete;
+    StopWatcher& operator=(const StopWatcher&) = delete;
+
+  private:
+    std::atomic<bool> m_done{false};
+    std::thread m_thread;
+};
 
 /// Records a signal as if it had arrived (tests).
 void RaiseStopSignalForTest(int signal);

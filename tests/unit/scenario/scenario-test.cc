@@ -225,7 +225,7 @@ TEST(ScenarioLoad, MissingFileIsAnError)
 {
     std::string error;
     EXPECT_FALSE(LoadScenario("/nonexistent/x.textproto", &error));
-    EXPECT_EQ(error, "/nonexistent/x.textproto: cannot read the scenario");
+    EXPECT_EQ(error, "/nonexistent/x.textproto: cannot read the scenario: No such file or directory");
 }
 
 TEST(ScenarioValidate, UnknownNodeReferenceIsPositionedOnTheReference)

@@ -1,0 +1,347 @@
+#include "run/install-devices.h"
+
+#include "node/sip-gateway-helper.h"
+#include "node/sip-phone-helper.h"
+#include "node/sip-proxy-helper.h"
+#include "transport/sip-stack-helper.h"
+
+#include <iomanip>
+#include <ns3/core-module.h>
+#include <ns3/internet-module.h>
+#include <sstream>
+
+namespace sipsim::run {
+
+namespace sc = sipsim::scenario;
+
+std::string
+VariableOf(const sc::Distribution& d, const std::string& fallback)
+{
+    std::ostringstream os;
+    os << std::setprecision(12);
+    switch (d.kind_case())
+    {
+        case sc::Distribution::kConstant:
+            os << "ns3::ConstantRandomVariable[Constant=" << d.constant() << "]";
+            break;
+        case sc::Distribution::kExponentialMean:
+            os << "ns3::ExponentialRandomVariable[Mean=" << d.exponential_mean() << "]";
+            break;
+        case sc::Distribution::kLognormal:
+            os << "ns3::LogNormalRandomVariable[Mu=" << d.lognormal().mu()
+               << "|Sigma=" << d.lognormal().sigma() << "]";
+            break;
+        case sc::Distribution::kUniform:
+            os << "ns3::UniformRandomVariable[Min=" << d.uniform().min()
+               << "|Max=" << d.uniform().max() << "]";
+            break;
+        default:
+            return fallback;
+    }
+    return os.str();
+}
+
+void
+ConfigureQueue(const ns3::Ptr<ProcessingQueue>& queue, const sc::Capacity& c)
+{
+    queue->SetAttribute("Workers", ns3::UintegerValue(c.workers()));
+    queue->SetAttribute("QueueLimit",
+                        ns3::UintegerValue(c.queue_limit() == 0 ? 1000000 : c.queue_limit()));
+    queue->SetAttribute(
+        "InviteTime", ns3::StringValue(VariableOf(c.invite_time(),
+                                                  "ns3::ConstantRandomVariable[Constant=0.002]")));
+    queue->SetAttribute(
+        "RequestTime", ns3::StringValue(VariableOf(c.request_time(),
+                                                   "ns3::ConstantRandomVariable[Constant=0.001]")));
+    queue->SetAttribute("ResponseTime",
+                        ns3::StringValue(VariableOf(
+                            c.response_time(), "ns3::ConstantRandomVariable[Constant=0.0005]")));
+    // The costs below keep the queue's own defaults (its TypeId) unless the scenario sets them.
+    if (c.has_reject_time())
+    {
+        queue->SetAttribute("RejectTime", ns3::StringValue(VariableOf(c.reject_time(), "")));
+    }
+    if (c.has_retransmission_time())
+    {
+        queue->SetAttribute("RetransmissionTime",
+                            ns3::StringValue(VariableOf(c.retransmission_time(), "")));
+    }
+    if (c.has_auth_time())
+    {
+        queue->SetAttribute("AuthTime", ns3::StringValue(VariableOf(c.auth_time(), "")));
+    }
+    queue->SetAttribute("OverloadPolicy",
+                        ns3::StringValue(c.policy() == sc::REJECT_503 ? "Reject503" : "None"));
+    if (c.reject_threshold() > 0)
+    {
+        queue->SetAttribute("RejectThreshold", ns3::UintegerValue(c.reject_threshold()));
+    }
+    queue->SetAttribute("RetryAfter", ns3::UintegerValue(c.retry_after_s()));
+}
+
+namespace {
+
+std::string
+DomainProxy(const World& w, const std::string& domain)
+{
+    const auto proxies = w.topo.ProxiesOf(domain);
+    return proxies.empty() ? std::string() : proxies.front();
+}
+
+std::string
+UserPrefix(const sc::PhoneGroup& p)
+{
+    return p.user_prefix().empty() ? "user" : p.user_prefix();
+}
+
+template<typename Helper>
+void
+SetAttributes(Helper& helper, const sc::NodeGroup& g)
+{
+    for (const auto& [name, value] : g.attributes())
+    {
+        helper.SetAttribute(name, ns3::StringValue(value));
+    }
+}
+
+void
+InstallProxy(const sc::Scenario& s, const sc::NodeGroup& g, const topology::NodeProps& node,
+             const std::map<std::string, std::string>& domainPasswords, World& w)
+{
+    const auto& p = g.proxy();
+    const auto& t = s.timers();
+    SipProxyHelper helper;
+    helper.SetAttribute("Profile",
+                        ns3::StringValue(node.profile.empty() ? "cisco-sps" : node.profile));
+    helper.SetAttribute("Domains", ns3::StringValue(node.domain));
+    helper.SetAttribute("Redirect", ns3::BooleanValue(p.redirect()));
+    helper.SetAttribute("SequentialForking", ns3::BooleanValue(p.sequential_forking()));
+    helper.SetAttribute("RegistrarAuthentication", ns3::BooleanValue(p.registrar_auth()));
+    helper.SetAttribute("ProxyAuthentication", ns3::BooleanValue(p.proxy_auth()));
+    if (t.timer_c_s() > 0)
+    {
+        helper.SetAttribute("TimerC", ns3::TimeValue(ns3::Seconds(t.timer_c_s())));
+    }
+    // The domain's phone users, then the group's own table (which wins for a user in both: a
+    // proxy whose table disagrees with a phone's password).
+    std::map<std::string, std::string> users = domainPasswords;
+    for (const auto& [user, password] : p.users())
+    {
+        users[user] = password;
+    }
+    std::string table;
+    for (const auto& [user, password] : users)
+    {
+        table += (table.empty() ? "" : ",") + user + ":" + password;
+    }
+    helper.SetAttribute("Users", ns3::StringValue(table));
+    std::string routes;
+    if (p.routes_size() > 0)
+    {
+        for (const auto& r : p.routes())
+        {
+            std::ostringstream os;
+            os << r.domain() << "=" << w.network.AddressOf(r.next_hop_node()) << ":5060";
+            routes += (routes.empty() ? "" : ",") + os.str();
+        }
+    }
+    else
+    {
+        routes = w.network.ProxyRoutesAttribute(g.node());
+    }
+    helper.SetAttribute("Routes", ns3::StringValue(routes));
+    SetAttributes(helper, g);
+    auto proxy = ns3::DynamicCast<SipProxy>(helper.Install(w.network.NodeOf(g.node())).Get(0));
+    w.proxies[g.node()] = proxy;
+    if (p.has_capacity() && p.capacity().workers() > 0)
+    {
+        auto queue = ns3::CreateObject<ProcessingQueue>();
+        ConfigureQueue(queue, p.capacity());
+        queue->Install(w.stacks[g.node()]);
+        w.queues[g.node()] = queue;
+    }
+}
+
+void
+InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::NodeProps& node,
+               World& w)
+{
+    const auto& gw = g.gateway();
+    SipGatewayHelper helper;
+    helper.SetAttribute("Profile",
+                        ns3::StringValue(node.profile.empty() ? "cpe-sip-gateway" : node.profile));
+    std::ostringstream aor;
+    aor << "sip:gw@" << w.network.AddressOf(g.node());
+    helper.SetAttribute("Aor", ns3::StringValue(aor.str()));
+    helper.SetAttribute("Channels", ns3::UintegerValue(gw.channels()));
+    if (gw.full_status() != 0)
+    {
+        helper.SetAttribute("FullStatus", ns3::UintegerValue(gw.full_status()));
+    }
+    helper.SetAttribute("NumberPrefix", ns3::StringValue(gw.number_prefix()));
+    helper.SetAttribute("PstnAnswerProbability", ns3::DoubleValue(gw.pstn_answer_probability()));
+    helper.SetAttribute("PstnBusyProbability", ns3::DoubleValue(gw.pstn_busy_probability()));
+    const sc::Distribution& holding
+        = gw.has_pstn_holding() ? gw.pstn_holding() : s.traffic().holding();
+    helper.SetAttribute("HoldingTime", ns3::StringValue(VariableOf(
+                                           holding, "ns3::ExponentialRandomVariable[Mean=120]")));
+    helper.SetAttribute("PstnCallRate", ns3::DoubleValue(gw.pstn_call_rate()));
+    if (gw.pstn_call_rate() > 0)
+    {
+        // Calls from the PSTN go to the phone users of the gateway's domain (every phone user
+        // when the domain has none), through the domain's proxy.
+        std::string targets;
+        std::string all;
+        for (const auto& [name, aors] : w.phoneAors)
+        {
+            const bool same = w.topo.Node(*w.topo.Find(name)).domain == node.domain;
+            for (const auto& a : aors)
+            {
+                (same ? targets : all) += ((same ? targets : all).empty() ? "" : ",") + a;
+            }
+        }
+        helper.SetAttribute("PstnTargets", ns3::StringValue(targets.empty() ? all : targets));
+    }
+    const std::string proxy = DomainProxy(w, node.domain);
+    if (!proxy.empty())
+    {
+        helper.SetAttribute("OutboundProxy", ns3::Ipv4AddressValue(w.network.AddressOf(proxy)));
+    }
+    SetAttributes(helper, g);
+    w.gateways[g.node()]
+        = ns3::DynamicCast<SipGateway>(helper.Install(w.network.NodeOf(g.node())).Get(0));
+}
+
+void
+InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::NodeProps& node,
+              World& w)
+{
+    const auto& p = g.phones();
+    const auto& user = p.user();
+    const auto& t = s.timers();
+    SipPhoneHelper helper;
+    helper.SetAttribute("Profile",
+                        ns3::StringValue(node.profile.empty() ? "cisco-sip-phone" : node.profile));
+    helper.SetAttribute(
+        "AnswerProbability",
+        ns3::DoubleValue(user.answer_probability() == 0 ? 1.0 : user.answer_probability()));
+    helper.SetAttribute("AnswerDelay",
+                        ns3::StringValue(VariableOf(user.answer_delay(),
+                                                    "ns3::ConstantRandomVariable[Constant=0]")));
+    // Callers hang up after traffic.holding; called users after their own user.holding.
+    helper.SetAttribute("HoldingTime",
+                        ns3::StringValue(VariableOf(s.traffic().holding(),
+                                                    "ns3::ExponentialRandomVariable[Mean=120]")));
+    if (user.has_holding())
+    {
+        helper.SetAttribute("AnsweredHoldingTime",
+                            ns3::StringValue(VariableOf(user.holding(), "")));
+    }
+    helper.SetAttribute("DoNotDisturb", ns3::BooleanValue(user.do_not_disturb()));
+    helper.SetAttribute("CancelAfter", ns3::TimeValue(ns3::Seconds(user.cancel_after_s())));
+    helper.SetAttribute("RegisterOnStart", ns3::BooleanValue(p.register_()));
+    helper.SetAttribute(
+        "RegisterExpires",
+        ns3::UintegerValue(p.register_expires_s() == 0 ? 3600 : p.register_expires_s()));
+    if (t.invite_expires_s() > 0)
+    {
+        helper.SetAttribute("InviteExpires", ns3::TimeValue(ns3::Seconds(t.invite_expires_s())));
+    }
+    SetAttributes(helper, g);
+    auto phone = ns3::DynamicCast<SipPhone>(helper.Install(w.network.NodeOf(g.node())).Get(0));
+    const std::string proxy = DomainProxy(w, node.domain);
+    for (const auto& aor : w.phoneAors[g.node()])
+    {
+        PhoneUser u;
+        u.aor = aor;
+        u.password = p.password();
+        if (!proxy.empty())
+        {
+            Peer peer;
+            peer.address = w.network.AddressOf(proxy).Get();
+            peer.port = 5060;
+            u.outboundProxy = peer;
+            u.registrar = peer;
+        }
+        phone->AddUser(u);
+    }
+    w.phones[g.node()] = phone;
+}
+
+} // namespace
+
+bool
+InstallDevices(const sc::Scenario& s, World& w, std::string* error)
+{
+    SipStackHelper stacks;
+    const auto& t = s.timers();
+    if (t.t1_s() > 0)
+    {
+        stacks.SetAttribute("T1", ns3::TimeValue(ns3::Seconds(t.t1_s())));
+    }
+    if (t.t2_s() > 0)
+    {
+        stacks.SetAttribute("T2", ns3::TimeValue(ns3::Seconds(t.t2_s())));
+    }
+    if (t.t4_s() > 0)
+    {
+        stacks.SetAttribute("T4", ns3::TimeValue(ns3::Seconds(t.t4_s())));
+    }
+    // A stack on every node that runs SIP, inline or from the DOT file.
+    const auto& graph = w.topo.GetGraph();
+    for (const auto v : boost::make_iterator_range(boost::vertices(graph)))
+    {
+        const auto& n = graph[v];
+        if (n.role == topology::Role::Router)
+        {
+            continue;
+        }
+        const auto ns3Node = w.network.NodeOf(n.name);
+        w.stacks[n.name] = stacks.Install(ns3Node);
+        w.nameOfNode[ns3Node->GetId()] = n.name;
+    }
+    // Phone users (AORs) and their passwords by domain, for the proxies' user tables and the
+    // gateways' PSTN targets.
+    std::map<std::string, std::map<std::string, std::string>> passwords; // domain -> user -> pw
+    for (const auto& g : s.groups())
+    {
+        const auto vertex = w.topo.Find(g.node());
+        if (!vertex)
+        {
+            *error = "group for unknown node '" + g.node() + "'";
+            return false;
+        }
+        const auto& node = w.topo.Node(*vertex);
+        if (g.has_phones())
+        {
+            const auto& p = g.phones();
+            auto& aors = w.phoneAors[g.node()];
+            aors.reserve(p.count());
+            for (uint32_t i = 0; i < p.count(); ++i)
+            {
+                const std::string user = UserPrefix(p) + std::to_string(p.first_user() + i);
+                passwords[node.domain][user] = p.password();
+                aors.push_back("sip:" + user + "@" + node.domain);
+            }
+        }
+    }
+    for (const auto& g : s.groups())
+    {
+        const auto& node = w.topo.Node(*w.topo.Find(g.node()));
+        if (g.has_proxy())
+        {
+            InstallProxy(s, g, node, passwords[node.domain], w);
+        }
+        else if (g.has_gateway())
+        {
+            InstallGateway(s, g, node, w);
+        }
+        else if (g.has_phones())
+        {
+            InstallPhones(s, g, node, w);
+        }
+    }
+    return true;
+}
+
+} // namespace sipsim::run

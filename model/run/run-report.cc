@@ -1,0 +1,200 @@
+#include "run/run-report.h"
+
+#include <fstream>
+#include <iomanip>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+/// gperftools' C interface (malloc_extension_c.h), declared weak: non-null only when the
+/// program links tcmalloc (SIPSIM_ALLOCATOR), whose heap glibc's mallinfo2 does not see.
+extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* value)
+    __attribute__((weak));
+
+namespace sipsim::run {
+
+namespace {
+
+std::string
+XmlEscape(const std::string& text)
+{
+    std::string out;
+    for (const char c : text)
+    {
+        switch (c)
+        {
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+void
+PrintSummary(std::ostream& out, const trace::Summary& sum, const World& w, double warmup)
+{
+    out << "\nCalls (placed after the " << warmup << " s warm-up):\n";
+    out << "  attempted " << sum.callsAttempted << ", completed " << sum.callsCompleted
+        << ", failed " << sum.callsFailed << ", blocked " << sum.callsBlocked
+        << ", still up at the end " << sum.callsRunEndedInCall << ", still in set-up at the end "
+        << sum.callsRunEndedSetup << "\n";
+    if (!sum.failedByStatus.empty())
+    {
+        out << "  failed by status:";
+        for (const auto& [status, n] : sum.failedByStatus)
+        {
+            out << " " << status << " x" << n;
+        }
+        out << "\n";
+    }
+    out << std::fixed << std::setprecision(3);
+    out << "  post-dial delay (s): p50 " << sum.postDialDelay.p50 << ", p95 "
+        << sum.postDialDelay.p95 << ", p99 " << sum.postDialDelay.p99 << ", max "
+        << sum.postDialDelay.max << " (" << sum.postDialDelay.count << " calls)\n";
+    out << "Registrations: " << sum.registrationsOk << " ok, " << sum.registrationsFailed
+        << " failed\n";
+    const auto row = [&out](const std::string& name, uint64_t sent, uint64_t received,
+                            uint64_t retransmissions) {
+        out << "  " << std::left << std::setw(16) << name << std::right << std::setw(9) << sent
+            << " / " << std::setw(9) << received << " / " << std::setw(7) << retransmissions
+            << "\n";
+    };
+    if (!sum.messagesByNode.empty())
+    {
+        out << "Messages per node (sent / received / retransmissions):\n";
+        for (const auto& [id, m] : sum.messagesByNode)
+        {
+            row(w.nameOfNode.count(id) ? w.nameOfNode.at(id) : std::to_string(id), m.sent,
+                m.received, m.retransmissions);
+        }
+    }
+    else
+    {
+        // No message records (outputs.messages off, as in large runs): the stacks' own
+        // counters, over the whole run (warm-up included).
+        out << "Messages per node, whole run, from the stacks' counters (sent / received / "
+               "retransmissions):\n";
+        for (const auto& [name, stack] : w.stacks)
+        {
+            const SipStackCounters& c = stack->GetCounters();
+            row(name, c.udpMessagesSent + c.tcpMessagesSent,
+                c.udpMessagesReceived + c.tcpMessagesReceived,
+                stack->GetTransactionLayer().GetCounters().retransmissionsSent);
+        }
+    }
+    for (const auto& [name, load] : sum.proxies)
+    {
+        if (w.queues.count(name) == 0)
+        {
+            // No capacity block in the scenario: messages take no processing time.
+            out << "Proxy " << name << ": no capacity model (infinitely fast: no queue)\n";
+            continue;
+        }
+        out << "Proxy " << name << ": peak queue " << load.peakQueue << ", mean utilization "
+            << load.meanUtilization << ", peak utilization " << load.peakUtilization << "\n";
+    }
+    out << std::defaultfloat;
+}
+
+MemoryUse
+MeasureMemory()
+{
+    MemoryUse m;
+    size_t allocated = 0;
+    if (MallocExtension_GetNumericProperty != nullptr
+        && MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &allocated) != 0)
+    {
+        m.heapInUse = allocated;
+    }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    else
+    {
+        const struct mallinfo2 info = ::mallinfo2();
+        m.heapInUse = info.uordblks + info.hblkhd;
+    }
+#endif
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+    {
+        if (line.rfind("VmHWM:", 0) == 0)
+        {
+            m.peakRss = std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+        }
+    }
+    return m;
+}
+
+void
+PrintMemory(std::ostream& out, const MemoryUse& m)
+{
+    if (m.heapInUse == 0 && m.peakRss == 0)
+    {
+        return;
+    }
+    out << "Memory: heap in use when the run stopped " << m.heapInUse << " bytes, peak RSS "
+        << m.peakRss << " bytes\n";
+}
+
+size_t
+PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results)
+{
+    size_t violated = 0;
+    out << "Expectations:\n";
+    for (const auto& r : results)
+    {
+        out << "  " << (r.failure.empty() ? "ok       " : "VIOLATED ") << r.name
+            << (r.failure.empty() ? "" : " (" + r.failure + ")") << "\n";
+        violated += r.failure.empty() ? 0 : 1;
+    }
+    return violated;
+}
+
+bool
+WriteJUnit(const std::string& file, const std::string& suite,
+           const std::vector<ExpectationResult>& results)
+{
+    size_t violated = 0;
+    for (const auto& r : results)
+    {
+        violated += r.failure.empty() ? 0 : 1;
+    }
+    std::ofstream junit(file, std::ios::trunc);
+    junit << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          << "<testsuite name=\"" << XmlEscape(suite) << "\" tests=\"" << results.size()
+          << "\" failures=\"" << violated << "\">\n";
+    for (const auto& r : results)
+    {
+        junit << "  <testcase classname=\"" << XmlEscape(suite) << "\" name=\"" << XmlEscape(r.name)
+              << "\"";
+        if (r.failure.empty())
+        {
+            junit << "/>\n";
+        }
+        else
+        {
+            junit << ">\n    <failure message=\"" << XmlEscape(r.failure)
+                  << "\"/>\n  </testcase>\n";
+        }
+    }
+    junit << "</testsuite>\n";
+    junit.close();
+    return static_cast<bool>(junit);
+}
+
+} // namespace sipsim::run
