@@ -26,12 +26,18 @@ int RunProfile(int argc, char** argv);
  * \return 0 when the scenario is sound ("FILE: ok (...)"), 2 when it is not (each problem as
  *         "file:line:col: what is wrong") and on a usage or I/O error
  */
+/// sipsim attributes phone|proxy|gateway|queue: the ns-3 attributes of a node model.
+int RunAttributes(int argc, char** argv);
+
 int RunValidate(int argc, char** argv);
 
 /**
  * sipsim run FILE [--set path=value]... [--seed N] [--run N] [--out DIR] [--pcap]
  * [--junit FILE] [--no-progress]: runs a scenario (see run/scenario-runner.h for exit codes).
  */
+/// Installs the handlers that record SIGINT and SIGTERM for `sipsim run` (trace/signal-stop.h).
+void InstallRunSignalHandlers();
+
 int RunRun(int argc, char** argv);
 
 } // namespace cli

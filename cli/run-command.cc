@@ -11,6 +11,7 @@
 
 #ifdef SIPSIM_HAVE_RUN
 #include "run/scenario-runner.h"
+#include "trace/signal-stop.h"
 #endif
 
 namespace sipsim {
@@ -44,6 +45,14 @@ ParseUnsigned(const char* text, uint32_t* out)
 }
 
 } // namespace
+
+void
+InstallRunSignalHandlers()
+{
+#ifdef SIPSIM_HAVE_RUN
+    trace::InstallStopSignalHandlers();
+#endif
+}
 
 int
 RunRun(int argc, char** argv)

@@ -19,14 +19,35 @@ PrintUsage(std::ostream& os)
           "  profile check FILE|NAME...   check device behaviour profiles (profiles/*.textproto)\n"
           "  profile doc FILE|NAME [-o OUT]   write a profile's compliance page (Markdown)\n"
           "  run FILE [--set path=value]... [--seed N] [--run N] [--out DIR] [--pcap]\n"
-          "      [--junit FILE] [--no-progress]   run a scenario: trace.pb, summary.json\n"
+          "      [--junit FILE] [--no-progress] [--force]   run a scenario: trace.pb, "
+          "summary.json\n"
           "  validate FILE [--set path=value]...   check a scenario without running it\n"
+          "  attributes phone|proxy|gateway|queue   the ns-3 attributes a scenario's\n"
+          "                           groups[i].attributes may set, with defaults and help\n"
           "  help                     this text\n"
           "  version                  print the program version\n"
           "\n"
           "exit codes: 0 success, 1 a message is invalid, 2 usage or I/O error (validate: 2\n"
           "when the scenario is invalid)\n";
 }
+
+/**
+ * `sipsim run` records SIGINT and SIGTERM from its first instruction on: this runs from the
+ * executable's .preinit_array, before any shared library's initializers (ns-3's take
+ * milliseconds), so that a signal at any moment of a run leaves a valid trace marked
+ * incomplete. Other commands keep the default actions.
+ */
+void
+RecordStopSignalsEarly(int argc, char** argv, char** /* envp */)
+{
+    if (argc >= 2 && std::strcmp(argv[1], "run") == 0)
+    {
+        sipsim::cli::InstallRunSignalHandlers();
+    }
+}
+
+__attribute__((section(".preinit_array"), used)) void (*g_preinit)(int, char**, char**)
+    = &RecordStopSignalsEarly;
 
 } // namespace
 
@@ -50,6 +71,10 @@ main(int argc, char** argv)
     if (std::strcmp(command, "run") == 0)
     {
         return sipsim::cli::RunRun(argc - 2, argv + 2);
+    }
+    if (std::strcmp(command, "attributes") == 0)
+    {
+        return sipsim::cli::RunAttributes(argc - 2, argv + 2);
     }
     if (std::strcmp(command, "validate") == 0)
     {

@@ -2,7 +2,9 @@
 
 #include "scenario/scenario-loader.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ns3/attribute.h>
 #include <ns3/string.h>
 
@@ -99,6 +101,31 @@ CheckAttribute(ns3::TypeId tid, const std::string& name, const std::string& valu
         if (!CheckFactoryString(value, &inner))
         {
             *why = "'" + value + "' is not an object for " + name + ": " + inner;
+            return false;
+        }
+    }
+    // Numbers: ns-3 aborts on trailing text ("2x"); a whole-string parse first.
+    if (type == "ns3::DoubleValue" || type == "ns3::UintegerValue" || type == "ns3::IntegerValue")
+    {
+        char* end = nullptr;
+        errno = 0;
+        if (type == "ns3::DoubleValue")
+        {
+            std::strtod(value.c_str(), &end);
+        }
+        else if (type == "ns3::UintegerValue")
+        {
+            const bool negative = value.find('-') != std::string::npos;
+            std::strtoull(value.c_str(), &end, 10);
+            end = negative ? nullptr : end;
+        }
+        else
+        {
+            std::strtoll(value.c_str(), &end, 10);
+        }
+        if (value.empty() || end == nullptr || *end != '\0' || errno != 0)
+        {
+            *why = "'" + value + "' is not a number (" + expected + ")";
             return false;
         }
     }

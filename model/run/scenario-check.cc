@@ -143,9 +143,13 @@ std::string
 DotErrorSubject(const std::string& message)
 {
     static const std::regex node("node '([^']*)'");
-    static const std::regex link(": link ([^ :]+)-");
+    static const std::regex link("(?:^|: )link ([^ :-]+)-");
     std::smatch m;
-    if (std::regex_search(message, m, node) || std::regex_search(message, m, link))
+    if (std::regex_search(message, m, node))
+    {
+        return m[1];
+    }
+    if (std::regex_search(message, m, link))
     {
         return m[1];
     }

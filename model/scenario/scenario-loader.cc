@@ -542,7 +542,7 @@ IsProbability(double p)
 std::string
 RoleName(Role role)
 {
-    return Role_Name(role);
+    return Role_IsValid(role) ? Role_Name(role) : "role " + std::to_string(role);
 }
 
 } // namespace

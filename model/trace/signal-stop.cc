@@ -38,7 +38,7 @@ Poll(ns3::Time poll, ns3::Time until)
 void
 InstallStopSignalHandlers()
 {
-    g_signal = 0;
+    // A signal recorded by an earlier installation (the program's first instructions) stays.
     std::signal(SIGINT, &OnStopSignal);
     std::signal(SIGTERM, &OnStopSignal);
 }

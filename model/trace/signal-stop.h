@@ -15,7 +15,8 @@ namespace sipsim::trace {
 
 /**
  * Installs handlers for SIGINT and SIGTERM that record the signal. A second signal gets the
- * default action (the handlers reset themselves), so a stuck run can still be killed.
+ * default action (the handlers reset themselves), so a stuck run can still be killed. A signal
+ * recorded before (the sipsim command installs them before any library initializes) is kept.
  */
 void InstallStopSignalHandlers();
 

@@ -9,16 +9,21 @@
 #include "trace/trace-file.h"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -223,6 +228,93 @@ TEST(SipsimRun, SigintLeavesAValidTraceMarkedIncomplete)
     EXPECT_FALSE(contents.records.back().trailer().complete());
     EXPECT_EQ(contents.records.back().trailer().stop_reason(), "SIGINT");
     EXPECT_FALSE(std::filesystem::exists(out + "/trace.pb.tmp"));
+}
+
+/**
+ * Runs sipsim with default signal actions, sends `signal` after `delay` of wall time, and
+ * returns the exit status (-1 when the process died of a signal) and the wall time from the
+ * signal to the exit.
+ */
+std::pair<int, double>
+SignalAfter(const std::vector<std::string>& arguments, std::chrono::microseconds delay, int signal)
+{
+    std::vector<std::string> args{kSipsim};
+    args.insert(args.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+    {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, kSipsim.c_str(), &actions, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (spawned != 0)
+    {
+        return {-2, 0};
+    }
+    std::this_thread::sleep_for(delay);
+    const auto sent = std::chrono::steady_clock::now();
+    kill(pid, signal);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const double seconds
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, seconds};
+}
+
+/**
+ * SIGINT stops a run within a second of wall time whatever its event rate and sampling (a
+ * thread watches for the signal; the simulator stops after the event it runs), and leaves a
+ * valid trace marked incomplete. Delays from 20 ms on: before that the process may still be in
+ * the dynamic loader, where no program code runs yet (docs/scenarios.md).
+ */
+TEST(SipsimRun, SigintStopsAHeavyRunWithinASecondAtAnyMoment)
+{
+    for (const int ms : {20, 60, 150, 400, 900})
+    {
+        const std::string out = TempDir("sigint-heavy");
+        const auto [exit, seconds]
+            = SignalAfter({"run", kQuickstart, "--out", out, "--no-progress", "--set",
+                           "duration_s=5000", "--set", "traffic.calls_per_second=500", "--set",
+                           "outputs.sample_interval_s=0.001", "--set", "outputs.messages=true"},
+                          std::chrono::milliseconds(ms), SIGINT);
+        EXPECT_EQ(exit, 130) << "signal after " << ms << " ms";
+        EXPECT_LT(seconds, 1.0) << "signal after " << ms << " ms";
+        const auto contents = sipsim::trace::ReadTrace(out + "/trace.pb");
+        ASSERT_TRUE(contents.ok) << ms << " ms: " << contents.error;
+        ASSERT_TRUE(contents.records.back().has_trailer());
+        EXPECT_FALSE(contents.records.back().trailer().complete());
+        EXPECT_EQ(contents.records.back().trailer().stop_reason(), "SIGINT");
+    }
+}
+
+TEST(SipsimRun, ANonEmptyOutputFolderIsRefusedWithoutForceAndReplacedWholeWithIt)
+{
+    const std::string out = TempDir("force");
+    std::filesystem::create_directories(out);
+    std::ofstream(out + "/stale.pcap") << "old";
+    Result r = Sipsim("run " + kQuickstart + " --out " + out + " --no-progress");
+    EXPECT_EQ(r.exit, 2) << r.output;
+    EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
+    EXPECT_TRUE(std::filesystem::exists(out + "/stale.pcap"));
+    r = Sipsim("run " + kQuickstart + " --out " + out + " --no-progress --force");
+    EXPECT_EQ(r.exit, 0) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out + "/stale.pcap")) << "replaced whole";
+    EXPECT_TRUE(std::filesystem::exists(out + "/trace.pb"));
 }
 
 /// The shipped scenario files (scenarios/*.textproto) but `large`, by name, sorted.
