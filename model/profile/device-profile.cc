@@ -415,6 +415,8 @@ ActionText(ReceiptAction action)
             return "resend with Content-Length";
         case NONE:
             return "nothing user-visible";
+        case FORWARD:
+            return "forwarded upstream (the best final response, RFC 3261 16.7)";
         default:
             return "";
     }
@@ -445,6 +447,49 @@ ConditionText(GenerateCondition condition)
             return "the caller cancelled the INVITE";
         case DECLINED:
             return "the user declined the call";
+        case TRYING:
+            return "an INVITE arrives (RFC 3261 16.2)";
+        case REQUEST_ACCEPTED:
+            return "a REGISTER is accepted or a CANCEL matches its INVITE (RFC 3261 10.3, 16.10)";
+        case REDIRECT_SEVERAL:
+            return "in redirect mode, the AOR has several bindings (RFC 3261 21.3.1)";
+        case REDIRECT_ONE:
+            return "in redirect mode, the AOR has one binding (RFC 3261 21.3.3)";
+        case REGISTRAR_CHALLENGE:
+            return "a registrar with authentication gets a REGISTER without valid credentials "
+                   "(RFC 3261 10.3 step 2)";
+        case REGISTRAR_FORBIDDEN:
+            return "the authenticated user may not change the AOR's bindings (RFC 3261 10.3 step "
+                   "3)";
+        case PROXY_CHALLENGE:
+            return "proxy authentication is on and a request has no valid Proxy-Authorization "
+                   "(RFC 3261 22.3)";
+        case BRANCH_TIMEOUT:
+            return "a branch times out: Timer C or the client transaction's timer (RFC 3261 16.7, "
+                   "16.8)";
+        case URI_TOO_LONG:
+            return "the Request-URI is longer than the server accepts (RFC 3261 21.4.12)";
+        case BAD_EXTENSION:
+            return "Proxy-Require names an extension the proxy does not support (RFC 3261 16.3 "
+                   "step 5)";
+        case PREAUTH_FAILED:
+            return "pre-authentication is on and the caller is not pre-authorized";
+        case NO_MATCHING_TRANSACTION:
+            return "a CANCEL matches no transaction (RFC 3261 16.10)";
+        case LOOP_DETECTED:
+            return "the request loops back to the proxy (RFC 3261 16.3 step 4)";
+        case TOO_MANY_HOPS:
+            return "Max-Forwards reaches zero (RFC 3261 16.3 step 3)";
+        case SERVER_ERROR:
+            return "a 503 from downstream is not forwarded (RFC 3261 16.7 step 6)";
+        case NOT_IMPLEMENTED:
+            return "the request's method is unknown to the proxy";
+        case VERSION_NOT_SUPPORTED:
+            return "the request's SIP version is not 2.0";
+        case OVERLOAD:
+            return "the overload policy rejects the request (RFC 3261 21.5.4, RFC 6357)";
+        case METHOD_NOT_ALLOWED:
+            return "a known method the configuration does not allow (RFC 3261 21.4.6)";
         default:
             return "";
     }

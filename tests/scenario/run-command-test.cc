@@ -394,7 +394,7 @@ TEST(SipsimRun, EveryScenarioTheDocsListIsShipped)
     const std::vector<std::string> shipped = ShippedScenarios();
     for (const char* name :
          {"quickstart", "registration-auth", "lossy-access", "timeout-408", "overload-503",
-          "gateway-blocking", "redirect-server", "loop-and-max-forwards"})
+          "gateway-blocking", "redirect-server", "loop-and-max-forwards", "dot-topology"})
     {
         EXPECT_NE(std::find(shipped.begin(), shipped.end(), name), shipped.end())
             << "scenarios/" << name << ".textproto is missing";

@@ -377,6 +377,36 @@ TEST(ComplianceDocs, CommittedPagesAreCurrent)
     }
 }
 
+/// Every condition and receipt action has words: no "Generated: when ." or "On receipt: .".
+TEST(ComplianceDocs, EveryConditionAndActionIsWorded)
+{
+    for (const auto& name : ShippedProfiles())
+    {
+        const auto p = Shipped(name);
+        ASSERT_NE(p, nullptr);
+        const auto page = RenderComplianceMarkdown(*p, "profiles/" + name + ".textproto");
+        EXPECT_EQ(page.find("when ."), std::string::npos) << name;
+        EXPECT_EQ(page.find("**On receipt:** ."), std::string::npos) << name;
+        EXPECT_EQ(page.find("| when  |"), std::string::npos) << name;
+    }
+    for (int c = GenerateCondition_MIN; c <= GenerateCondition_MAX; ++c)
+    {
+        if (GenerateCondition_IsValid(c) && c != GENERATE_CONDITION_UNSPECIFIED)
+        {
+            EXPECT_FALSE(ConditionText(static_cast<GenerateCondition>(c)).empty())
+                << GenerateCondition_Name(static_cast<GenerateCondition>(c));
+        }
+    }
+    for (int a = ReceiptAction_MIN; a <= ReceiptAction_MAX; ++a)
+    {
+        if (ReceiptAction_IsValid(a) && a != RECEIPT_ACTION_UNSPECIFIED)
+        {
+            EXPECT_FALSE(ActionText(static_cast<ReceiptAction>(a)).empty())
+                << ReceiptAction_Name(static_cast<ReceiptAction>(a));
+        }
+    }
+}
+
 TEST(ComplianceDocs, PageHasTheVendorColumnsAndEveryRow)
 {
     const auto p = Shipped("cpe-sip-gateway");

@@ -1,0 +1,168 @@
+/*
+ * Tier 3: scenario fields that did nothing, or did the wrong thing, now change what a run shows.
+ * Each test names the field, runs `sipsim run` on a small scenario with and without it (or with
+ * two values), and compares the summaries.
+ */
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSource = SIPSIM_SOURCE_DIR;
+const std::string kSipsim = SIPSIM_BINARY;
+
+/// Calls and messages of a run's printed summary.
+struct Calls
+{
+    int exit = -1;
+    long attempted = -1;
+    long completed = -1;
+    long upAtEnd = -1;
+    long status503 = 0;
+    long gatewaySent = -1; ///< messages sent by node "gw" (stack counters)
+    std::string output;
+};
+
+Calls
+RunSipsim(const std::string& scenario, const std::string& sets)
+{
+    static int n = 0;
+    const fs::path out = fs::temp_directory_path() / ("sipsim-fields-" + std::to_string(++n));
+    fs::remove_all(out);
+    const std::string command = kSipsim + " run " + scenario + " --no-progress --out "
+                                + out.string() + " " + sets + " 2>&1";
+    Calls c;
+    FILE* pipe = popen(command.c_str(), "r");
+    char buffer[4096];
+    size_t got;
+    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    {
+        c.output.append(buffer, got);
+    }
+    const int status = pclose(pipe);
+    c.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::smatch m;
+    if (std::regex_search(c.output, m,
+                          std::regex("attempted (\\d+), completed (\\d+), failed \\d+, blocked "
+                                     "\\d+, still up at the end (\\d+)")))
+    {
+        c.attempted = std::stol(m[1]);
+        c.completed = std::stol(m[2]);
+        c.upAtEnd = std::stol(m[3]);
+    }
+    if (std::regex_search(c.output, m, std::regex(" 503 x(\\d+)")))
+    {
+        c.status503 = std::stol(m[1]);
+    }
+    if (std::regex_search(c.output, m, std::regex("\\n  gw +(\\d+) /")))
+    {
+        c.gatewaySent = std::stol(m[1]);
+    }
+    fs::remove_all(out);
+    return c;
+}
+
+/// A small scenario: callers and callees behind one proxy, a gateway, no offered calls.
+std::string
+SmallScenario()
+{
+    const fs::path file = fs::temp_directory_path() / "sipsim-fields.textproto";
+    std::ofstream(file) << R"(name: "fields"
+duration_s: 60
+topology {
+  nodes { name: "callers" role: PHONES domain: "a.example" }
+  nodes { name: "proxy" role: PROXY domain: "a.example" }
+  nodes { name: "callees" role: PHONES domain: "a.example" }
+  nodes { name: "gw" role: GATEWAY domain: "a.example" }
+  links { a: "callers" b: "proxy" delay: "1ms" }
+  links { a: "callees" b: "proxy" delay: "1ms" }
+  links { a: "gw" b: "proxy" delay: "1ms" }
+}
+groups { node: "callers" phones { count: 20 user_prefix: "c" register: true } }
+groups { node: "callees" phones { count: 20 user_prefix: "d" register: true } }
+groups { node: "proxy" proxy { } }
+groups { node: "gw" gateway { channels: 10 number_prefix: "+49" pstn_answer_probability: 1 } }
+traffic {
+  caller_groups: "callers"
+  callees { mode: GROUP group: "callees" }
+  holding { constant: 1000 }
+  start_s: 1
+}
+)";
+    return file.string();
+}
+
+// groups[i].gateway.pstn_call_rate: calls from the PSTN reach the domain's phones.
+TEST(ScenarioField, GatewayPstnCallRatePlacesCalls)
+{
+    const std::string s = SmallScenario();
+    const Calls without = RunSipsim(s, "");
+    const Calls with = RunSipsim(s, "--set groups[3].gateway.pstn_call_rate=0.5 "
+                                    "--set groups[3].gateway.pstn_holding.constant=5");
+    ASSERT_EQ(without.exit, 0) << without.output;
+    ASSERT_EQ(with.exit, 0) << with.output;
+    EXPECT_EQ(without.gatewaySent, 0) << without.output;
+    // About 30 calls in 60 s, each an INVITE, an ACK and a BYE at least.
+    EXPECT_GT(with.gatewaySent, 45) << with.output;
+}
+
+// groups[i].phones.user.holding: called users hang up after their own holding time.
+TEST(ScenarioField, UserHoldingEndsCallsFromTheCalledSide)
+{
+    const std::string s = SmallScenario();
+    const std::string load = "--set traffic.calls_per_second=0.5 ";
+    const Calls without = RunSipsim(s, load);
+    const Calls with = RunSipsim(s, load + "--set groups[1].phones.user.holding.constant=5");
+    ASSERT_EQ(without.exit, 0) << without.output;
+    ASSERT_EQ(with.exit, 0) << with.output;
+    EXPECT_EQ(without.completed, 0) << "callers hold for 1000 s: " << without.output;
+    EXPECT_GT(with.completed, 10) << with.output;
+}
+
+// faults[i].link_loss: a rate-0 loss fault ends Gilbert-Elliott bursts on that link.
+TEST(ScenarioField, ALaterLossFaultStopsGilbertElliottLoss)
+{
+    const std::string s = SmallScenario();
+    const std::string common
+        = "--set traffic.calls_per_second=0.5 --set traffic.holding.constant=2 "
+          "--set faults[0].at_s=5 "
+          "--set faults[0].link_loss.link=callers-proxy "
+          "--set faults[0].link_loss.gilbert_elliott.p_good_to_bad=1 "
+          "--set faults[0].link_loss.gilbert_elliott.p_bad_to_good=1 "
+          "--set faults[0].link_loss.gilbert_elliott.loss_good=1 "
+          "--set faults[0].link_loss.gilbert_elliott.loss_bad=1 --set warmup_s=30 ";
+    const Calls lossy = RunSipsim(s, common);
+    const Calls stopped = RunSipsim(s, common
+                                           + "--set faults[1].at_s=20 "
+                                             "--set faults[1].link_loss.link=callers-proxy "
+                                             "--set faults[1].link_loss.rate=0");
+    ASSERT_EQ(lossy.exit, 0) << lossy.output;
+    ASSERT_EQ(stopped.exit, 0) << stopped.output;
+    EXPECT_EQ(lossy.completed, 0) << lossy.output;
+    // Calls placed from 30 s on (after the warm-up) see a clean link.
+    EXPECT_GT(stopped.completed, 5) << stopped.output;
+    EXPECT_GE(stopped.completed + stopped.upAtEnd + 1, stopped.attempted) << stopped.output;
+}
+
+// groups[i].proxy.capacity.reject_time: a costly rejection takes workers from calls.
+TEST(ScenarioField, CapacityRejectTimeCutsGoodputUnderOverload)
+{
+    const std::string s = kSource + "/scenarios/overload-503.textproto";
+    const std::string tenfold = "--set traffic.calls_per_second=180 ";
+    const Calls cheap = RunSipsim(s, tenfold);
+    const Calls costly
+        = RunSipsim(s, tenfold + "--set faults[0].capacity.capacity.reject_time.constant=0.003");
+    ASSERT_NE(cheap.completed, -1) << cheap.output;
+    ASSERT_NE(costly.completed, -1) << costly.output;
+    EXPECT_LT(costly.completed * 5, cheap.completed * 4)
+        << "cheap: " << cheap.output << "\ncostly: " << costly.output;
+}
+
+} // namespace
