@@ -44,6 +44,7 @@ fi
 run_with() {
     local binary="$1" name="$2" file="$3"
     shift 3
+    rm -rf "${work:?}/$name" # a run refuses a non-empty --out
     /usr/bin/time -v -o "$work/$name.time" "$binary" run "$file" --out "$work/$name" \
         --no-progress "$@" >"$work/$name.out" 2>&1 || {
         local rc=$?

@@ -35,4 +35,4 @@ cmake --build build -j"$jobs"
 # The default scenario: two domains with a proxy each, 200 phones registering with digest, a PSTN
 # gateway, five minutes of calls (scenarios/quickstart.textproto). Outputs in quickstart-out/.
 echo "setup: running the default scenario: build/cli/sipsim run scenarios/quickstart.textproto"
-build/cli/sipsim run scenarios/quickstart.textproto --out quickstart-out
+build/cli/sipsim run scenarios/quickstart.textproto --out quickstart-out --force
