@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -65,7 +66,8 @@ Cases()
 void
 ExpectRefusedAlike(const fs::path& dir, const std::string& file, const std::string& expected)
 {
-    const fs::path out = fs::temp_directory_path() / "sipsim-bad-out";
+    const fs::path out
+        = fs::temp_directory_path() / ("sipsim-bad-out-" + std::to_string(::getpid()));
     fs::remove_all(out);
     const Result validate = Sipsim(dir, "validate " + file);
     const Result run = Sipsim(dir, "run " + file + " --no-progress --out " + out.string());
@@ -112,7 +114,8 @@ TEST(BadScenarioCorpus, HasAtLeastSixtyCases)
 
 TEST(BadScenarioInput, AFileOverSixteenMebibytesIsRefusedUnread)
 {
-    const fs::path dir = fs::temp_directory_path() / "sipsim-bad-big";
+    const fs::path dir
+        = fs::temp_directory_path() / ("sipsim-bad-big-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     {
         std::ofstream big(dir / "big.textproto", std::ios::binary);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -34,7 +35,9 @@ Calls
 RunSipsim(const std::string& scenario, const std::string& sets)
 {
     static int n = 0;
-    const fs::path out = fs::temp_directory_path() / ("sipsim-fields-" + std::to_string(++n));
+    const fs::path out
+        = fs::temp_directory_path()
+          / ("sipsim-fields-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
     fs::remove_all(out);
     const std::string command = kSipsim + " run " + scenario + " --no-progress --out "
                                 + out.string() + " " + sets + " 2>&1";
@@ -73,7 +76,9 @@ RunSipsim(const std::string& scenario, const std::string& sets)
 std::string
 SmallScenario()
 {
-    const fs::path file = fs::temp_directory_path() / "sipsim-fields.textproto";
+    // One file per process: ctest runs the tests of this binary in parallel processes.
+    const fs::path file = fs::temp_directory_path()
+                          / ("sipsim-fields-" + std::to_string(::getpid()) + ".textproto");
     std::ofstream(file) << R"(name: "fields"
 duration_s: 60
 topology {
