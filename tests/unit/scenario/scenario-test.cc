@@ -221,11 +221,49 @@ TEST(ScenarioLoad, JsonBadEnumIsPositioned)
     EXPECT_NE(error.find("TOASTER"), std::string::npos) << error;
 }
 
+TEST(ScenarioText, Utf8IsCheckedToTheByte)
+{
+    size_t bad = 99;
+    EXPECT_TRUE(CheckUtf8("plain ascii", &bad));
+    EXPECT_TRUE(CheckUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e", &bad)); // é € 📞
+    EXPECT_FALSE(CheckUtf8("caf\xe9", &bad));                                  // Latin-1
+    EXPECT_EQ(bad, 3u);
+    EXPECT_FALSE(CheckUtf8("ab\xc0\xaf", &bad)); // overlong '/'
+    EXPECT_EQ(bad, 2u);
+    EXPECT_FALSE(CheckUtf8("\xed\xa0\x80", &bad));     // a surrogate
+    EXPECT_FALSE(CheckUtf8("\xf4\x90\x80\x80", &bad)); // past U+10FFFF
+    EXPECT_FALSE(CheckUtf8("x\xe2\x82", &bad));        // cut short
+    EXPECT_EQ(bad, 1u);
+}
+
+TEST(ScenarioLoad, JsonDuplicateKeysAndTrailingCommasArePositioned)
+{
+    std::string error;
+    EXPECT_FALSE(
+        ParseScenario("{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}", "s.json", true, &error));
+    EXPECT_EQ(error, "s.json:3:3: key \"name\" appears twice in the same object");
+    EXPECT_FALSE(ParseScenario("{\"groups\": [{\"node\": \"x\"},]}", "s.json", true, &error));
+    EXPECT_EQ(error, "s.json:1:26: a comma before ']' (JSON allows no trailing comma)");
+    // The same key in two objects is no duplicate; an escaped quote stays inside its string.
+    EXPECT_TRUE(ParseScenario("{\"groups\": [{\"node\": \"x\\\"\"}, {\"node\": \"y\"}]}", "s.json",
+                              true, &error))
+        << error;
+}
+
+TEST(ScenarioLoad, NonUtf8TextIsPositioned)
+{
+    std::string error;
+    EXPECT_FALSE(ParseScenario("name: \"x\"\n# Caf\xe9\n", "s.textproto", false, &error));
+    EXPECT_EQ(error, "s.textproto:2:6: byte 0xE9 is not UTF-8 (a scenario file is UTF-8 text; "
+                     "save it as UTF-8)");
+}
+
 TEST(ScenarioLoad, MissingFileIsAnError)
 {
     std::string error;
     EXPECT_FALSE(LoadScenario("/nonexistent/x.textproto", &error));
-    EXPECT_EQ(error, "/nonexistent/x.textproto: cannot read the scenario: No such file or directory");
+    EXPECT_EQ(error,
+              "/nonexistent/x.textproto: cannot read the scenario: No such file or directory");
 }
 
 TEST(ScenarioValidate, UnknownNodeReferenceIsPositionedOnTheReference)
