@@ -156,6 +156,23 @@ TEST(ScenarioField, ALaterLossFaultStopsGilbertElliottLoss)
     EXPECT_GE(stopped.completed + stopped.upAtEnd + 1, stopped.attempted) << stopped.output;
 }
 
+// expectations[i] on a metric without samples: violated with the reason, never NaN.
+TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
+{
+    const std::string s = SmallScenario();
+    const Calls c = RunSipsim(s, "--set expectations[0].metric=pdd_p95_s "
+                                 "--set expectations[0].op=LT --set expectations[0].value=1 "
+                                 "--set expectations[1].metric=completed_ratio "
+                                 "--set expectations[1].op=GE --set expectations[1].value=0");
+    EXPECT_EQ(c.exit, 1) << c.output;
+    EXPECT_NE(c.output.find("VIOLATED pdd_p95_s < 1 (no samples (no call has a post-dial delay))"),
+              std::string::npos)
+        << c.output;
+    EXPECT_NE(c.output.find("VIOLATED completed_ratio >= 0 (no samples"), std::string::npos)
+        << c.output;
+    EXPECT_EQ(c.output.find("nan"), std::string::npos) << c.output;
+}
+
 // groups[i].proxy.capacity.reject_time: a costly rejection takes workers from calls.
 TEST(ScenarioField, CapacityRejectTimeCutsGoodputUnderOverload)
 {
