@@ -423,7 +423,6 @@ PrepareRun(const RunOptions& options, std::ostream& err)
     prepared->world = std::make_unique<World>();
     World& w = *prepared->world;
     TopologySource source;
-    sc::Scenario checked = s;
     const auto first = sc::ValidateScenario(s, *text, file);
     const bool dotUsable = s.topology().dot_file().empty()
                            || std::none_of(first.begin(), first.end(), [](const auto& d) {
@@ -434,14 +433,12 @@ PrepareRun(const RunOptions& options, std::ostream& err)
     {
         std::ostringstream dotErrors;
         Reporter dotReport(dotErrors, options);
-        sc::Scenario inlineOnly = s;
         if (!ReadTopology(s, file, *text, &w.topo, &source, dotReport))
         {
             err << dotErrors.str();
             return nullptr;
         }
-        checked = WithDotTopology(s, w.topo, source);
-        diagnostics = sc::ValidateScenario(checked, *text, file);
+        diagnostics = sc::ValidateScenario(WithDotTopology(s, w.topo, source), *text, file);
     }
     for (const auto& d : diagnostics)
     {

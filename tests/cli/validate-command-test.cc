@@ -109,7 +109,8 @@ TEST(ValidateCommand, UsageErrorsExitTwo)
     EXPECT_EQ(Validate(kQuickstart + " --frobnicate").exitCode, 2);
     const auto r = Validate("/nonexistent.textproto");
     EXPECT_EQ(r.exitCode, 2);
-    EXPECT_EQ(r.out, "/nonexistent.textproto: cannot read the scenario: No such file or directory\n");
+    EXPECT_EQ(r.out,
+              "/nonexistent.textproto: cannot read the scenario: No such file or directory\n");
 }
 
 } // namespace
