@@ -232,7 +232,6 @@ NetworkBuilder::SetLinkLoss(const std::string& a, const std::string& b, double r
         link->deviceA->SetAttribute("ReceiveErrorModel", ns3::PointerValue(link->errorA));
         link->deviceB->SetAttribute("ReceiveErrorModel", ns3::PointerValue(link->errorB));
     }
-    link->customError = false;
     link->errorA->SetRate(rate);
     link->errorB->SetRate(rate);
     return true;
@@ -249,7 +248,6 @@ NetworkBuilder::SetLinkErrorModel(const std::string& a, const std::string& b,
     }
     link->deviceA->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
     link->deviceB->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
-    link->customError = true;
     return true;
 }
 

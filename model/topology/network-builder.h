@@ -123,7 +123,6 @@ class NetworkBuilder
         ns3::Ipv4Address addressB;
         ns3::Ptr<ns3::RateErrorModel> errorA;
         ns3::Ptr<ns3::RateErrorModel> errorB;
-        bool customError = false; ///< SetLinkErrorModel's model is on the devices
         bool up = true;
     };
 

@@ -18,21 +18,6 @@ OnStopSignal(int signal)
     std::signal(signal, SIG_DFL);
 }
 
-void
-Poll(ns3::Time poll, ns3::Time until)
-{
-    if (g_signal != 0)
-    {
-        ns3::Simulator::Stop();
-        return;
-    }
-    const ns3::Time next = ns3::Simulator::Now() + poll;
-    if (next <= until)
-    {
-        ns3::Simulator::Schedule(poll, &Poll, poll, until);
-    }
-}
-
 } // namespace
 
 void
@@ -70,15 +55,6 @@ StopSignalName()
             return "SIGTERM";
         default:
             return "signal " + std::to_string(static_cast<int>(g_signal));
-    }
-}
-
-void
-PollStopSignal(ns3::Time poll, ns3::Time until)
-{
-    if (poll.IsStrictlyPositive() && ns3::Simulator::Now() + poll <= until)
-    {
-        ns3::Simulator::Schedule(poll, &Poll, poll, until);
     }
 }
 

@@ -1,7 +1,7 @@
 /*
  * Stopping a run cleanly on SIGINT or SIGTERM: the handler only records the signal (it is
- * async-signal-safe); a periodic simulator event sees it and calls Simulator::Stop(), so the
- * run returns from Simulator::Run and the trace is closed with complete = false.
+ * async-signal-safe); a StopWatcher thread sees it and has the simulator stop, so the run
+ * returns from Simulator::Run and the trace is closed with complete = false.
  */
 #ifndef SIPSIM_TRACE_SIGNAL_STOP_H
 #define SIPSIM_TRACE_SIGNAL_STOP_H
@@ -28,13 +28,6 @@ int StopSignalReceived();
 
 /// "SIGINT", "SIGTERM", or "" when no signal was recorded.
 std::string StopSignalName();
-
-/**
- * Checks for a recorded signal every `poll` of simulated time, from now until `until`
- * (inclusive; at most until that time, so that the event queue still drains): when one was
- * recorded, Simulator::Stop() at once. The checks change nothing else in the simulation.
- */
-void PollStopSignal(ns3::Time poll, ns3::Time until);
 
 /**
  * While it lives, a thread checks every 10 ms of wall time for a recorded signal and, when it
