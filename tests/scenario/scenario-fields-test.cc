@@ -3,6 +3,8 @@
  * Each test names the field, runs `sipsim run` on a small scenario with and without it (or with
  * two values), and compares the summaries.
  */
+#include "support/sipsim-command.h"
+
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -26,7 +28,6 @@ struct Calls
     long attempted = -1;
     long completed = -1;
     long upAtEnd = -1;
-    long status503 = 0;
     long gatewaySent = -1; ///< messages sent by node "gw" (stack counters)
     std::string output;
 };
@@ -39,18 +40,11 @@ RunSipsim(const std::string& scenario, const std::string& sets)
         = fs::temp_directory_path()
           / ("sipsim-fields-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
     fs::remove_all(out);
-    const std::string command = kSipsim + " run " + scenario + " --no-progress --out "
-                                + out.string() + " " + sets + " 2>&1";
+    const auto result = sipsim::test::RunCommand(
+        kSipsim, "run " + scenario + " --no-progress --out " + out.string() + " " + sets);
     Calls c;
-    FILE* pipe = popen(command.c_str(), "r");
-    char buffer[4096];
-    size_t got;
-    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    {
-        c.output.append(buffer, got);
-    }
-    const int status = pclose(pipe);
-    c.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    c.exit = result.exit;
+    c.output = result.output;
     std::smatch m;
     if (std::regex_search(c.output, m,
                           std::regex("attempted (\\d+), completed (\\d+), failed \\d+, blocked "
@@ -59,10 +53,6 @@ RunSipsim(const std::string& scenario, const std::string& sets)
         c.attempted = std::stol(m[1]);
         c.completed = std::stol(m[2]);
         c.upAtEnd = std::stol(m[3]);
-    }
-    if (std::regex_search(c.output, m, std::regex(" 503 x(\\d+)")))
-    {
-        c.status503 = std::stol(m[1]);
     }
     if (std::regex_search(c.output, m, std::regex("\\n  gw +(\\d+) /")))
     {
