@@ -24,6 +24,23 @@ def _markdown(frame, index=False):
     return "\n".join(lines) + "\n"
 
 
+def completeness(trace):
+    """Whether the run behind a trace ran to its end: "complete", or why not.
+
+    A file read to its trailer may still be the trace of a run that was stopped (SIGINT,
+    SIGTERM): its trailer says ``complete: false`` and why.
+    """
+    if trace.error is not None:
+        return f"INCOMPLETE: the file is cut short ({trace.error})"
+    if trace.trailer is None:
+        return "INCOMPLETE: the file has no trailer"
+    if not trace.trailer.complete:
+        reason = trace.trailer.stop_reason or "an unknown reason"
+        return (f"INCOMPLETE: the run was stopped by {reason} at "
+                f"{trace.trailer.end_ns / 1e9:g} s of simulated time")
+    return "complete"
+
+
 def write_report(trace, out_dir, warmup_s=None):
     """Writes the report of ``trace`` into ``out_dir`` (created if needed).
 
@@ -80,7 +97,7 @@ def write_report(trace, out_dir, warmup_s=None):
     parts = [f"# Report: {h.scenario_name} (seed {h.seed}, run {h.run})\n",
              f"{overrides}parameters read from {source}.\n",
              f"Trace `{trace.path}`, written by sipsim {h.program_version}; "
-             f"{'complete' if trace.complete else 'INCOMPLETE: ' + str(trace.error or trace.trailer)}; "
+             f"{completeness(trace)}; "
              f"warm-up {warmup_s if warmup_s is not None else trace.warmup_s:g} s left out.\n",
              "## KPIs\n", _markdown(kpis)]
     if len(pdd):

@@ -105,3 +105,33 @@ def test_gateway_blocking_scenario_samples_busy_trunks(runs, tmp_path):
     after = trunks[trunks["time_s"] >= trace.warmup_s]["busy_trunks"].mean()
     assert ref["carried_erlangs"] == pytest.approx(8 * (1 - reference.erlang_b(8, 10)))
     assert after == pytest.approx(ref["carried_erlangs"], abs=0.5)
+
+
+def test_report_of_a_stopped_run_says_incomplete(runs, tmp_path):
+    """A trace read to its trailer whose run was stopped by a signal is not "complete"."""
+    from google.protobuf.internal.decoder import _DecodeVarint32
+    from google.protobuf.internal.encoder import _VarintBytes
+    from sipsim_proto import trace_pb2
+
+    data = open(trace_file(runs.run("quickstart")), "rb").read()
+    offsets, pos = [], 0
+    while pos < len(data):
+        offsets.append(pos)
+        size, start = _DecodeVarint32(data, pos)
+        pos = start + size
+    last = trace_pb2.Record()
+    size, start = _DecodeVarint32(data, offsets[-1])
+    last.ParseFromString(data[start:start + size])
+    assert last.WhichOneof("record") == "trailer" and last.trailer.complete
+    last.trailer.complete = False
+    last.trailer.stop_reason = "SIGINT"
+    last.trailer.end_ns = 42_500_000_000
+    blob = last.SerializeToString()
+    path = tmp_path / "stopped.pb"
+    path.write_bytes(data[:offsets[-1]] + _VarintBytes(len(blob)) + blob)
+    out = tmp_path / "report"
+    result = run_cli("report", str(path), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "INCOMPLETE: the run was stopped by SIGINT at 42.5 s of simulated time" in text
+    assert "; complete;" not in text
