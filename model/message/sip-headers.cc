@@ -1,6 +1,7 @@
 #include "message/sip-headers.h"
 
 #include <array>
+#include <cstdio>
 
 namespace sipsim {
 
@@ -657,6 +658,54 @@ ParseCSeq(std::string_view value, CSeq* out)
     }
     out->number = static_cast<uint32_t>(n);
     return nullptr;
+}
+
+bool
+ParseQValue(std::string_view text, uint16_t* out)
+{
+    const std::string_view v = text::Trim(text);
+    if (v.empty() || (v[0] != '0' && v[0] != '1'))
+    {
+        return false;
+    }
+    const bool one = v[0] == '1';
+    uint16_t thousandths = one ? 1000 : 0;
+    if (v.size() > 1)
+    {
+        if (v[1] != '.' || v.size() > 5)
+        {
+            return false;
+        }
+        uint16_t scale = 100;
+        for (size_t i = 2; i < v.size(); ++i, scale /= 10)
+        {
+            const char c = v[i];
+            if (c < '0' || c > '9' || (one && c != '0'))
+            {
+                return false;
+            }
+            thousandths += static_cast<uint16_t>((c - '0') * scale);
+        }
+    }
+    *out = thousandths;
+    return true;
+}
+
+std::string
+FormatQValue(uint16_t q)
+{
+    if (q == 0 || q >= 1000)
+    {
+        return q == 0 ? "0" : "1";
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "0.%03u", static_cast<unsigned>(q % 1000));
+    std::string s(buf);
+    while (s.back() == '0')
+    {
+        s.pop_back();
+    }
+    return s;
 }
 
 const char*

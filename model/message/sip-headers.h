@@ -195,6 +195,15 @@ struct MediaType
 
 const char* ParseMediaType(std::string_view value, MediaType* out);
 
+/**
+ * qvalue (RFC 3261 25.1): ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as thousandths.
+ * False when the text is not a qvalue.
+ */
+bool ParseQValue(std::string_view text, uint16_t* out);
+
+/// A qvalue of thousandths as the shortest text: "1", "0.5", "0.25", "0.005", "0".
+std::string FormatQValue(uint16_t q);
+
 /// delta-seconds for Expires, Min-Expires, contact expires: at most 2^32-1 (RFC 3261 25.1).
 const char* ParseDeltaSeconds(std::string_view value, uint32_t* out);
 

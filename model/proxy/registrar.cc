@@ -3,6 +3,7 @@
  */
 #include "proxy/registrar.h"
 
+#include "message/sip-headers.h"
 #include "message/sip-text.h"
 #include "proxy/proxy-messages.h"
 
@@ -41,59 +42,6 @@ ParseExpiresValue(std::string_view text, uint32_t* out)
     }
     *out = static_cast<uint32_t>(n);
     return true;
-}
-
-/**
- * qvalue (RFC 3261 25.1): ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as thousandths.
- * False when the text is not a qvalue.
- */
-bool
-ParseQValue(std::string_view text, uint16_t* out)
-{
-    const std::string_view v = text::Trim(text);
-    if (v.empty() || (v[0] != '0' && v[0] != '1'))
-    {
-        return false;
-    }
-    const bool one = v[0] == '1';
-    uint16_t thousandths = one ? 1000 : 0;
-    if (v.size() > 1)
-    {
-        if (v[1] != '.' || v.size() > 5)
-        {
-            return false;
-        }
-        uint16_t scale = 100;
-        for (size_t i = 2; i < v.size(); ++i, scale /= 10)
-        {
-            const char c = v[i];
-            if (c < '0' || c > '9' || (one && c != '0'))
-            {
-                return false;
-            }
-            thousandths += static_cast<uint16_t>((c - '0') * scale);
-        }
-    }
-    *out = thousandths;
-    return true;
-}
-
-/// "0.5", "0.25", "0.005", "0" for q times 1000 below 1000.
-std::string
-FormatQValue(uint16_t q)
-{
-    if (q == 0)
-    {
-        return "0";
-    }
-    char buf[8];
-    std::snprintf(buf, sizeof(buf), "0.%03u", static_cast<unsigned>(q % 1000));
-    std::string s(buf);
-    while (s.back() == '0')
-    {
-        s.pop_back();
-    }
-    return s;
 }
 
 /// The configuration with the realm defaulted to the first domain.

@@ -5,6 +5,7 @@
 #include "node/sip-proxy-helper.h"
 #include "transport/sip-stack-helper.h"
 
+#include <cmath>
 #include <iomanip>
 #include <ns3/core-module.h>
 #include <ns3/internet-module.h>
@@ -255,6 +256,10 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
         PhoneUser u;
         u.aor = aor;
         u.password = p.password();
+        if (p.has_contact_q())
+        {
+            u.contactQ = static_cast<uint16_t>(std::lround(p.contact_q() * 1000));
+        }
         if (!proxy.empty())
         {
             Peer peer;

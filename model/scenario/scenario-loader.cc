@@ -1577,6 +1577,14 @@ class Validator
                                          "each)");
         }
         CheckSeconds(path + ".register_expires_s", p.register_expires_s());
+        if (p.has_contact_q()
+            && (!IsProbability(p.contact_q())
+                || std::fabs(p.contact_q() * 1000 - std::round(p.contact_q() * 1000)) > 1e-6))
+        {
+            Error(path + ".contact_q",
+                  "a q-value is in [0, 1] with at most three decimals (RFC 3261 25.1), not "
+                      + Number(p.contact_q()));
+        }
         if (p.register_() && node != nullptr && !m_dotTopology)
         {
             bool registrar = false;

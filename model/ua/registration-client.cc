@@ -82,7 +82,12 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
     m_asked = expires;
     Message request
         = m_ua.NewRequest("REGISTER", config.registrarUri, config.aor, m_callId, m_fromTag, m_cseq);
-    request.AddHeader(HeaderId::Contact, m_ua.ContactValue(expires));
+    std::string contact = m_ua.ContactValue(expires);
+    if (m_ua.GetConfig().contactQ)
+    {
+        contact += ";q=" + FormatQValue(*m_ua.GetConfig().contactQ);
+    }
+    request.AddHeader(HeaderId::Contact, contact);
     request.AddHeader(HeaderId::Expires, std::to_string(expires));
     if (!authHeaderValue.empty())
     {

@@ -72,6 +72,10 @@ struct UaConfig
     std::optional<Peer> registrar;
     /// Expiry asked for in REGISTER (RFC 3261 10.2.1.1), in seconds.
     uint32_t registerExpires = 3600;
+    /// q of the Contact in REGISTER, in thousandths (RFC 3261 10.2.1.2: the binding's
+    /// preference among the AOR's contacts, which a forking proxy tries in q order, 16.6);
+    /// none: no q parameter (the registrar's default, 1).
+    std::optional<uint16_t> contactQ;
     /**
      * A binding granted for E seconds is refreshed at max(E - registerRefreshMargin, E / 2)
      * seconds after the 200 (OK) arrived (RFC 3261 10.2.4 leaves the time to the UA): late

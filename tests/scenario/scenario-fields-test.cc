@@ -146,6 +146,66 @@ TEST(ScenarioField, ALaterLossFaultStopsGilbertElliottLoss)
     EXPECT_GE(stopped.completed + stopped.upAtEnd + 1, stopped.attempted) << stopped.output;
 }
 
+/// Messages a node received, from the summary's per-node table; -1 when not listed.
+long
+Received(const std::string& output, const std::string& node)
+{
+    std::smatch m;
+    if (std::regex_search(output, m, std::regex("\\n  " + node + " +\\d+ / +(\\d+) /")))
+    {
+        return std::stol(m[1]);
+    }
+    return -1;
+}
+
+// groups[i].phones.contact_q with groups[j].proxy.sequential_forking: the same users on two
+// nodes, one registered with q 1 and one with q 0.5; the proxy tries the q-1 contacts first,
+// they answer, and the q-0.5 phones never ring. Without q-values every contact is in one
+// q-group and both ring (RFC 3261 16.6).
+TEST(ScenarioField, ContactQMakesSequentialForkingTryTheHighestFirst)
+{
+    const fs::path file = fs::temp_directory_path()
+                          / ("sipsim-forking-" + std::to_string(::getpid()) + ".textproto");
+    std::ofstream(file) << R"(name: "forking"
+duration_s: 60
+topology {
+  nodes { name: "callers" role: PHONES domain: "a.example" }
+  nodes { name: "proxy" role: PROXY domain: "a.example" }
+  nodes { name: "desk" role: PHONES domain: "a.example" }
+  nodes { name: "mobile" role: PHONES domain: "a.example" }
+  links { a: "callers" b: "proxy" delay: "1ms" }
+  links { a: "desk" b: "proxy" delay: "1ms" }
+  links { a: "mobile" b: "proxy" delay: "1ms" }
+}
+groups { node: "callers" phones { count: 10 user_prefix: "c" register: true } }
+groups { node: "desk" phones { count: 10 user_prefix: "d" register: true user { answer_delay { constant: 1 } } } }
+groups { node: "mobile" phones { count: 10 user_prefix: "d" register: true user { answer_delay { constant: 1 } } } }
+groups { node: "proxy" proxy { sequential_forking: true } }
+traffic {
+  calls_per_second: 0.5
+  caller_groups: "callers"
+  callees { mode: GROUP group: "desk" }
+  holding { constant: 2 }
+  start_s: 1
+}
+)";
+    const Calls oneGroup = RunSipsim(file.string(), "");
+    const Calls ordered = RunSipsim(file.string(), "--set groups[1].phones.contact_q=1 "
+                                                   "--set groups[2].phones.contact_q=0.5");
+    fs::remove(file);
+    ASSERT_EQ(oneGroup.exit, 0) << oneGroup.output;
+    ASSERT_EQ(ordered.exit, 0) << ordered.output;
+    const long mobileAlike = Received(oneGroup.output, "mobile");
+    const long mobileSecond = Received(ordered.output, "mobile");
+    const long deskSecond = Received(ordered.output, "desk");
+    ASSERT_GE(mobileAlike, 0) << oneGroup.output;
+    // About 30 calls: each rings the mobile phones too (INVITE, CANCEL, ACK) in one q-group;
+    // with q-values the mobiles get their registrations' responses only.
+    EXPECT_GT(mobileAlike, mobileSecond + 60) << oneGroup.output << ordered.output;
+    EXPECT_GT(deskSecond, mobileSecond + 60) << ordered.output;
+    EXPECT_GT(ordered.completed, 20) << ordered.output;
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {
