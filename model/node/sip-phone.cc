@@ -202,6 +202,7 @@ SipPhone::CreateUa(uint32_t index)
     config.outboundProxy = pending.outboundProxy;
     config.registrar = pending.registrar;
     config.contactQ = pending.contactQ;
+    config.transport = pending.transport;
     config.registerExpires = m_registerExpires;
     config.allowBasicAuth = profile::SupportsAuth(*m_profile, profile::BASIC);
     // The INVITE Expires fail-safe (RFC 3261 13.3.1 says 487; the profile may say 408).

@@ -49,6 +49,9 @@ struct PhoneUser
     std::optional<Peer> registrar;     ///< where REGISTER goes; default: the outbound proxy
     /// q of the user's Contact in REGISTER, in thousandths; none: no q (RFC 3261 10.2.1.2).
     std::optional<uint16_t> contactQ;
+    /// Transport of the user's requests and Contact (RFC 3261 18); the proxy peers should
+    /// name the same.
+    TransportProtocol transport = TransportProtocol::Udp;
 };
 
 struct SipPhoneCounters

@@ -260,9 +260,14 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
         {
             u.contactQ = static_cast<uint16_t>(std::lround(p.contact_q() * 1000));
         }
+        if (p.transport() == sc::TCP)
+        {
+            u.transport = TransportProtocol::Tcp;
+        }
         if (!proxy.empty())
         {
             Peer peer;
+            peer.transport = u.transport;
             peer.address = w.network.AddressOf(proxy).Get();
             peer.port = 5060;
             u.outboundProxy = peer;

@@ -1577,6 +1577,11 @@ class Validator
                                          "each)");
         }
         CheckSeconds(path + ".register_expires_s", p.register_expires_s());
+        if (!Transport_IsValid(p.transport()))
+        {
+            Error(path + ".transport",
+                  "unknown transport " + std::to_string(p.transport()) + " (UDP or TCP)");
+        }
         if (p.has_contact_q()
             && (!IsProbability(p.contact_q())
                 || std::fabs(p.contact_q() * 1000 - std::round(p.contact_q() * 1000)) > 1e-6))

@@ -4,10 +4,12 @@
  * two values), and compares the summaries.
  */
 #include "support/sipsim-command.h"
+#include "trace/trace-file.h"
 
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -204,6 +206,38 @@ traffic {
     EXPECT_GT(mobileAlike, mobileSecond + 60) << oneGroup.output << ordered.output;
     EXPECT_GT(deskSecond, mobileSecond + 60) << ordered.output;
     EXPECT_GT(ordered.completed, 20) << ordered.output;
+}
+
+// groups[i].phones.transport: the users' messages go over TCP, both ways.
+TEST(ScenarioField, PhoneTransportTcpCarriesTheirMessages)
+{
+    const auto count = [](const std::string& sets) {
+        const fs::path out
+            = fs::temp_directory_path() / ("sipsim-tcp-" + std::to_string(::getpid()));
+        fs::remove_all(out);
+        const auto r = sipsim::test::RunCommand(
+            kSipsim, "run " + kSource + "/scenarios/quickstart.textproto --no-progress --out "
+                         + out.string() + " --set outputs.messages=true " + sets);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        std::map<sipsim::trace::Transport, size_t> byTransport;
+        const auto contents = sipsim::trace::ReadTrace(out.string() + "/trace.pb");
+        EXPECT_TRUE(contents.ok) << contents.error;
+        for (const auto& record : contents.records)
+        {
+            if (record.has_message())
+            {
+                ++byTransport[record.message().transport()];
+            }
+        }
+        fs::remove_all(out);
+        return byTransport;
+    };
+    const auto udp = count("");
+    const auto tcp = count("--set groups[0].phones.transport=TCP");
+    EXPECT_EQ(udp.count(sipsim::trace::TCP), 0u);
+    // phones-a's REGISTERs, INVITEs and what answers them: hundreds of messages each way.
+    EXPECT_GT(tcp.at(sipsim::trace::TCP), 400u);
+    EXPECT_GT(tcp.at(sipsim::trace::UDP), 400u) << "phones-b and the gateway stay on UDP";
 }
 
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
