@@ -517,4 +517,47 @@ DigestServer::Prune(int64_t nowMs)
     m_nextPruneMs = nowMs + m_lifetimeMs / 2;
 }
 
+DigestServerSet::DigestServerSet(const std::string& realm, const std::string& secret,
+                                 std::vector<DigestAlgorithm> algorithms, bool offerQopAuth,
+                                 double nonceLifetimeSeconds)
+{
+    if (algorithms.empty())
+    {
+        algorithms.push_back(DigestAlgorithm::Md5);
+    }
+    for (size_t i = 0; i < algorithms.size(); ++i)
+    {
+        // The first keeps the key as given: a one-algorithm set issues DigestServer's nonces.
+        const std::string key = i == 0 ? secret : secret + ":" + DigestAlgorithmName(algorithms[i]);
+        m_servers.emplace_back(realm, key, algorithms[i], offerQopAuth, nonceLifetimeSeconds);
+    }
+}
+
+std::vector<Challenge>
+DigestServerSet::MakeChallenges(double nowSeconds, bool stale)
+{
+    std::vector<Challenge> challenges;
+    challenges.reserve(m_servers.size());
+    for (DigestServer& server : m_servers)
+    {
+        challenges.push_back(server.MakeChallenge(nowSeconds, stale));
+    }
+    return challenges;
+}
+
+VerifyResult
+DigestServerSet::Verify(const Credentials& credentials, std::string_view method,
+                        std::string_view password, double nowSeconds, std::string_view body)
+{
+    const auto algorithm = ParseDigestAlgorithm(credentials.GetAlgorithm());
+    for (DigestServer& server : m_servers)
+    {
+        if (algorithm && server.GetAlgorithm() == *algorithm)
+        {
+            return server.Verify(credentials, method, password, nowSeconds, body);
+        }
+    }
+    return VerifyResult::UnsupportedAlgorithm;
+}
+
 } // namespace sipsim

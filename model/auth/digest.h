@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace sipsim {
 
@@ -253,6 +254,35 @@ class DigestServer
     uint64_t m_counter = 0;                               //!< nonces issued so far
     int64_t m_nextPruneMs = 0;                            //!< when Prune() next does work
     std::unordered_map<std::string, NonceState> m_nonces; //!< last nc per nonce
+};
+
+/**
+ * A server that offers several digest algorithms at once (RFC 8760 2.4): one challenge per
+ * algorithm, the preferred first (a client answers the first it supports, RFC 8760 2.3), and
+ * credentials verified by the DigestServer of the algorithm they name. With one algorithm it
+ * is that DigestServer.
+ */
+class DigestServerSet
+{
+  public:
+    /**
+     * \param algorithms offered in this order; empty: MD5
+     * (the other parameters as DigestServer's; each further algorithm gets its own nonce key)
+     */
+    DigestServerSet(const std::string& realm, const std::string& secret,
+                    std::vector<DigestAlgorithm> algorithms, bool offerQopAuth = true,
+                    double nonceLifetimeSeconds = 300.0);
+
+    /// One challenge per algorithm, in preference order.
+    std::vector<Challenge> MakeChallenges(double nowSeconds, bool stale = false);
+
+    /// DigestServer::Verify by the server of the credentials' algorithm (absent: MD5);
+    /// UnsupportedAlgorithm for one not offered.
+    VerifyResult Verify(const Credentials& credentials, std::string_view method,
+                        std::string_view password, double nowSeconds, std::string_view body = {});
+
+  private:
+    std::vector<DigestServer> m_servers;
 };
 
 } // namespace sipsim

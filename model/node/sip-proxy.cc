@@ -127,6 +127,13 @@ SipProxy::GetTypeId()
                             ns3::StringValue(""),
                             ns3::MakeStringAccessor(&SipProxy::m_preauthorized),
                             ns3::MakeStringChecker())
+              .AddAttribute("DigestAlgorithms",
+                            "Digest algorithms of the 401/407 challenges, the preferred first, "
+                            "one challenge each (RFC 8760): \"MD5\", \"SHA-256\", "
+                            "\"SHA-256,MD5\" (also MD5-sess, SHA-256-sess).",
+                            ns3::StringValue("MD5"),
+                            ns3::MakeStringAccessor(&SipProxy::m_digestAlgorithms),
+                            ns3::MakeStringChecker())
               .AddAttribute("NonceLifetime", "Age after which a digest nonce is stale.",
                             ns3::TimeValue(ns3::Seconds(300)),
                             ns3::MakeTimeAccessor(&SipProxy::m_nonceLifetime),
@@ -248,6 +255,16 @@ SipProxy::MakeConfig() const
                                                   : config.domains.empty()  ? std::string("sipsim")
                                                                             : config.domains[0]);
     const Duration nonceLifetime = std::chrono::nanoseconds(m_nonceLifetime.GetNanoSeconds());
+    std::vector<DigestAlgorithm> algorithms;
+    for (const auto& name : SplitCommaList(m_digestAlgorithms))
+    {
+        const auto algorithm = ParseDigestAlgorithm(name);
+        NS_ABORT_MSG_IF(!algorithm,
+                        "SipProxy DigestAlgorithms: '" << name << "' is not a digest algorithm");
+        algorithms.push_back(*algorithm);
+    }
+    config.registrarConfig.algorithms = algorithms;
+    config.authConfig.algorithms = algorithms;
     config.registrar = m_registrar && profile::CodeFor(p, profile::REQUEST_ACCEPTED) != 0;
     config.registrarConfig.domains = config.domains;
     config.registrarConfig.authenticate

@@ -87,6 +87,7 @@ class SipProxy
     bool m_preauthentication = false;
     std::string m_preauthorized;
     ns3::Time m_nonceLifetime;
+    std::string m_digestAlgorithms;
     uint32_t m_minExpires = 60;
     uint32_t m_maxExpires = 86400;
 

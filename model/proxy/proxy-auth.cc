@@ -12,7 +12,7 @@ namespace sipsim {
 ProxyAuthenticator::ProxyAuthenticator(TimerService& clock, ProxyAuthConfig config)
     : m_clock(clock)
     , m_config(std::move(config))
-    , m_digest(m_config.realm, m_config.nonceSecret, DigestAlgorithm::Md5, true,
+    , m_digest(m_config.realm, m_config.nonceSecret, m_config.algorithms, true,
                std::chrono::duration<double>(m_config.nonceLifetime).count())
 {}
 
@@ -27,7 +27,10 @@ ProxyAuthenticator::Challenge407(const Message& request, bool stale)
     Message response
         = MakeResponseTo(request, 407, {}, MakeLocalTag(m_config.nonceSecret, ++m_tagSerial));
     const double now = std::chrono::duration<double>(m_clock.Now()).count();
-    response.AddHeader(HeaderId::ProxyAuthenticate, m_digest.MakeChallenge(now, stale).ToString());
+    for (const Challenge& challenge : m_digest.MakeChallenges(now, stale))
+    {
+        response.AddHeader(HeaderId::ProxyAuthenticate, challenge.ToString());
+    }
     return response;
 }
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace sipsim {
 
@@ -29,6 +30,8 @@ struct ProxyAuthConfig
     std::string nonceSecret = "proxy";
     /// Age after which a nonce is stale.
     Duration nonceLifetime = std::chrono::seconds(300);
+    /// Digest algorithms challenged with, the preferred first (RFC 8760: one challenge each).
+    std::vector<DigestAlgorithm> algorithms{DigestAlgorithm::Md5};
     /// Cisco SPS: an authenticated user who is not preauthorized gets 480.
     bool preauthentication = false;
     /// Who may place calls when preauthentication is on.
@@ -83,7 +86,7 @@ class ProxyAuthenticator
 
     TimerService& m_clock;
     ProxyAuthConfig m_config;
-    DigestServer m_digest;
+    DigestServerSet m_digest;
     ProxyAuthCounters m_counters;
     uint64_t m_tagSerial = 0;
 };

@@ -61,7 +61,7 @@ Registrar::Registrar(LocationService& locations, TimerService& clock, RegistrarC
     : m_locations(locations)
     , m_clock(clock)
     , m_config(WithDefaultRealm(std::move(config)))
-    , m_digest(m_config.realm, m_config.nonceSecret, DigestAlgorithm::Md5, true,
+    , m_digest(m_config.realm, m_config.nonceSecret, m_config.algorithms, true,
                std::chrono::duration<double>(m_config.nonceLifetime).count())
 {}
 
@@ -122,8 +122,10 @@ Registrar::Challenge401(const Message& request, bool stale)
         ++m_counters.staleNonces;
     }
     Message response = Respond(request, 401);
-    response.AddHeader(HeaderId::WwwAuthenticate,
-                       m_digest.MakeChallenge(NowSeconds(), stale).ToString());
+    for (const Challenge& challenge : m_digest.MakeChallenges(NowSeconds(), stale))
+    {
+        response.AddHeader(HeaderId::WwwAuthenticate, challenge.ToString());
+    }
     return response;
 }
 

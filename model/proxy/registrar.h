@@ -34,6 +34,8 @@ struct RegistrarConfig
     std::string nonceSecret = "registrar";
     /// Age after which a nonce is stale.
     Duration nonceLifetime = std::chrono::seconds(300);
+    /// Digest algorithms challenged with, the preferred first (RFC 8760: one challenge each).
+    std::vector<DigestAlgorithm> algorithms{DigestAlgorithm::Md5};
     /// Granted when the REGISTER names no expiration (10.3 step 7).
     uint32_t defaultExpires = 3600;
     /// A nonzero request below this is answered 423 with Min-Expires (10.3 step 7).
@@ -112,7 +114,7 @@ class Registrar
     LocationService& m_locations;
     TimerService& m_clock;
     RegistrarConfig m_config;
-    DigestServer m_digest;
+    DigestServerSet m_digest;
     RegistrarCounters m_counters;
     uint64_t m_tagSerial = 0;
 };

@@ -119,6 +119,16 @@ InstallProxy(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Node
     helper.SetAttribute("SequentialForking", ns3::BooleanValue(p.sequential_forking()));
     helper.SetAttribute("RegistrarAuthentication", ns3::BooleanValue(p.registrar_auth()));
     helper.SetAttribute("ProxyAuthentication", ns3::BooleanValue(p.proxy_auth()));
+    if (p.digest_algorithms_size() > 0)
+    {
+        std::string algorithms;
+        for (const int a : p.digest_algorithms())
+        {
+            algorithms += (algorithms.empty() ? "" : ",")
+                          + std::string(a == sc::SHA_256 ? "SHA-256" : "MD5");
+        }
+        helper.SetAttribute("DigestAlgorithms", ns3::StringValue(algorithms));
+    }
     if (t.timer_c_s() > 0)
     {
         helper.SetAttribute("TimerC", ns3::TimeValue(ns3::Seconds(t.timer_c_s())));

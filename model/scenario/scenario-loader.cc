@@ -1644,6 +1644,21 @@ class Validator
             }
             (void) password;
         }
+        std::set<int> algorithms;
+        for (int i = 0; i < p.digest_algorithms_size(); ++i)
+        {
+            const int a = p.digest_algorithms(i);
+            if (!DigestAlgorithm_IsValid(a))
+            {
+                Error(At(path + ".digest_algorithms", i),
+                      "unknown digest algorithm " + std::to_string(a) + " (MD5 or SHA_256)");
+            }
+            else if (!algorithms.insert(a).second)
+            {
+                Error(At(path + ".digest_algorithms", i),
+                      DigestAlgorithm_Name(static_cast<DigestAlgorithm>(a)) + " is listed twice");
+            }
+        }
         if (p.has_capacity())
         {
             CheckCapacity(path + ".capacity", p.capacity());

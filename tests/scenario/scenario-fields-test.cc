@@ -240,6 +240,53 @@ TEST(ScenarioField, PhoneTransportTcpCarriesTheirMessages)
     EXPECT_GT(tcp.at(sipsim::trace::UDP), 400u) << "phones-b and the gateway stay on UDP";
 }
 
+// groups[i].proxy.digest_algorithms: the registrar challenges with SHA-256 first (and MD5),
+// and the phones answer with SHA-256 (the first they support, RFC 8760).
+TEST(ScenarioField, DigestAlgorithmsChooseTheChallengesAndTheAnswers)
+{
+    const auto answers = [](const std::string& sets) {
+        const fs::path out
+            = fs::temp_directory_path() / ("sipsim-digest-" + std::to_string(::getpid()));
+        fs::remove_all(out);
+        const auto r = sipsim::test::RunCommand(
+            kSipsim, "run " + kSource
+                         + "/scenarios/registration-auth.textproto --no-progress "
+                           "--pcap --out "
+                         + out.string() + " " + sets);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        // Authorization header lines on the wire, by the algorithm they answer with.
+        std::map<std::string, size_t> byAlgorithm;
+        for (const auto& entry : fs::directory_iterator(out))
+        {
+            if (entry.path().extension() != ".pcap")
+            {
+                continue;
+            }
+            std::ifstream in(entry.path(), std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
+            const std::string field = "\nAuthorization: Digest ";
+            for (size_t at = bytes.find(field); at != std::string::npos;
+                 at = bytes.find(field, at + 1))
+            {
+                const std::string line = bytes.substr(at, bytes.find('\r', at) - at);
+                const auto a = line.find("algorithm=");
+                ++byAlgorithm[a == std::string::npos
+                                  ? "none"
+                                  : line.substr(a + 10, line.find(',', a) - a - 10)];
+            }
+        }
+        fs::remove_all(out);
+        return byAlgorithm;
+    };
+    const auto md5 = answers("");
+    const auto sha = answers("--set groups[2].proxy.digest_algorithms=SHA_256,MD5");
+    EXPECT_EQ(md5.count("SHA-256"), 0u);
+    EXPECT_GT(md5.at("MD5"), 100u);
+    EXPECT_GT(sha.at("SHA-256"), 100u);
+    EXPECT_EQ(sha.count("MD5"), 0u) << "the first challenge a phone supports is answered";
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {

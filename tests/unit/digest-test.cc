@@ -581,3 +581,42 @@ TEST(DigestServerTest, ResultNames)
 
 } // namespace
 } // namespace sipsim
+
+namespace sipsim {
+namespace {
+
+TEST(DigestServerSet, ChallengesOncePerAlgorithmAndVerifiesByTheAnsweredOne)
+{
+    DigestServerSet set("r", "k", {DigestAlgorithm::Sha256, DigestAlgorithm::Md5});
+    const auto challenges = set.MakeChallenges(1.0);
+    ASSERT_EQ(challenges.size(), 2u);
+    EXPECT_EQ(challenges[0].GetAlgorithm(), "SHA-256");
+    EXPECT_EQ(challenges[1].GetAlgorithm(), "MD5");
+    DigestClientInput input;
+    input.username = "alice";
+    input.password = "pw";
+    input.method = "REGISTER";
+    input.digestUri = "sip:r";
+    input.cnonce = "c0ffee";
+    for (const Challenge& challenge : challenges)
+    {
+        Credentials credentials;
+        std::string error;
+        ASSERT_TRUE(MakeDigestCredentials(challenge, input, &credentials, &error)) << error;
+        EXPECT_EQ(set.Verify(credentials, "REGISTER", "pw", 2.0), VerifyResult::Ok)
+            << challenge.GetAlgorithm();
+        EXPECT_EQ(set.Verify(credentials, "REGISTER", "wrong", 2.0), VerifyResult::BadResponse);
+    }
+    // An algorithm the set does not offer.
+    DigestServerSet md5Only("r", "k", {DigestAlgorithm::Md5});
+    Credentials sha;
+    std::string error;
+    ASSERT_TRUE(MakeDigestCredentials(challenges[0], input, &sha, &error)) << error;
+    EXPECT_EQ(md5Only.Verify(sha, "REGISTER", "pw", 2.0), VerifyResult::UnsupportedAlgorithm);
+    // One algorithm: the nonces of a DigestServer with the same key.
+    DigestServer single("r", "k", DigestAlgorithm::Md5);
+    EXPECT_EQ(md5Only.MakeChallenges(3.0)[0].ToString(), single.MakeChallenge(3.0).ToString());
+}
+
+} // namespace
+} // namespace sipsim
