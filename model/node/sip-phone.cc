@@ -61,6 +61,13 @@ SipPhone::GetTypeId()
                             ns3::PointerValue(),
                             ns3::MakePointerAccessor(&SipPhone::m_answeredHolding),
                             ns3::MakePointerChecker<ns3::RandomVariableStream>())
+              .AddAttribute("OptionsInterval",
+                            "Keep-alive: each user sends an OPTIONS to its domain (its outbound "
+                            "proxy answers for itself, RFC 3261 11.2) once per interval, the users "
+                            "in turn at even spacing; 0: none.",
+                            ns3::TimeValue(ns3::Seconds(0)),
+                            ns3::MakeTimeAccessor(&SipPhone::m_optionsInterval),
+                            ns3::MakeTimeChecker(ns3::Seconds(0)))
               .AddAttribute("DoNotDisturb",
                             "Every user has do-not-disturb on: incoming calls get the profile's "
                             "USER_BUSY response (486).",
@@ -374,16 +381,57 @@ SipPhone::StartApplication()
             }
         }
     }
+    if (m_optionsInterval.IsStrictlyPositive() && !m_users.empty())
+    {
+        m_optionsNext = 0;
+        m_optionsEvent
+            = ns3::Simulator::Schedule(m_optionsInterval / static_cast<double>(m_users.size()),
+                                       &SipPhone::SendKeepAlive, this);
+    }
 }
 
 void
 SipPhone::StopApplication()
 {
     m_started = false;
+    ns3::Simulator::Cancel(m_optionsEvent);
     for (auto& user : m_users)
     {
         ns3::Simulator::Cancel(user.answerEvent);
         ns3::Simulator::Cancel(user.hangupEvent);
+    }
+}
+
+void
+SipPhone::SendKeepAlive()
+{
+    // One user per step, round robin: each user every OptionsInterval, one event per phone.
+    User& user = m_users[m_optionsNext];
+    m_optionsNext = (m_optionsNext + 1) % static_cast<uint32_t>(m_users.size());
+    if (user.ua != nullptr)
+    {
+        const std::string& aor = user.ua->GetConfig().aor;
+        const auto at = aor.find('@');
+        if (at != std::string::npos && user.ua->SendOptions("sip:" + aor.substr(at + 1)))
+        {
+            ++m_counters.optionsSent;
+        }
+    }
+    m_optionsEvent = ns3::Simulator::Schedule(
+        m_optionsInterval / static_cast<double>(m_users.size()), &SipPhone::SendKeepAlive, this);
+}
+
+void
+SipPhone::OnOptionsResponse(UserAgent& ua, uint16_t status)
+{
+    (void) ua;
+    if (status >= 200 && status < 300)
+    {
+        ++m_counters.optionsAnswered;
+    }
+    else
+    {
+        ++m_counters.optionsFailed;
     }
 }
 

@@ -65,6 +65,9 @@ struct SipPhoneCounters
     uint64_t retries = 0;         ///< INVITEs sent again on a profile action (411, 413)
     uint64_t registrations = 0;   ///< successful REGISTERs
     uint64_t registrationFailures = 0;
+    uint64_t optionsSent = 0;     ///< keep-alive OPTIONS sent (OptionsInterval)
+    uint64_t optionsAnswered = 0; ///< ... answered 2xx
+    uint64_t optionsFailed = 0;   ///< ... answered otherwise, or timed out (408)
 };
 
 class SipPhone
@@ -193,6 +196,8 @@ class SipPhone
                       std::string_view reason);
     void EndCall(User& user);
     void AnswerNow(uint32_t index, uint32_t call);
+    /// Sends the next user's keep-alive OPTIONS and schedules the one after.
+    void SendKeepAlive();
     void HangupNow(uint32_t index, uint32_t call);
 
     // UaListener
@@ -206,6 +211,7 @@ class SipPhone
     void OnRegistrationFailed(UserAgent& ua, uint16_t status) override;
     std::optional<Duration> OnInviteRejected(UserAgent& ua, CallHandle call,
                                              const Message& response) override;
+    void OnOptionsResponse(UserAgent& ua, uint16_t status) override;
 
     // Attributes
     std::string m_profileName;
@@ -224,6 +230,9 @@ class SipPhone
     ns3::Time m_registerSpread;
     ns3::Time m_inviteExpires;
     ns3::Time m_cancelAfter;
+    ns3::Time m_optionsInterval;
+    ns3::EventId m_optionsEvent;
+    uint32_t m_optionsNext = 0; ///< the user whose keep-alive is next
     uint32_t m_maxRetries = 1;
     uint16_t m_rtpPortBase = 16384;
 

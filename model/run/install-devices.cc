@@ -248,6 +248,11 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
         helper.SetAttribute("AnsweredHoldingTime",
                             ns3::StringValue(VariableOf(user.holding(), "")));
     }
+    if (p.options_interval_s() > 0)
+    {
+        helper.SetAttribute("OptionsInterval",
+                            ns3::TimeValue(ns3::Seconds(p.options_interval_s())));
+    }
     helper.SetAttribute("DoNotDisturb", ns3::BooleanValue(user.do_not_disturb()));
     helper.SetAttribute("CancelAfter", ns3::TimeValue(ns3::Seconds(user.cancel_after_s())));
     helper.SetAttribute("RegisterOnStart", ns3::BooleanValue(p.register_()));

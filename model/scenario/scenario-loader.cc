@@ -1577,6 +1577,7 @@ class Validator
                                          "each)");
         }
         CheckSeconds(path + ".register_expires_s", p.register_expires_s());
+        CheckSeconds(path + ".options_interval_s", p.options_interval_s());
         if (!Transport_IsValid(p.transport()))
         {
             Error(path + ".transport",

@@ -287,6 +287,40 @@ TEST(ScenarioField, DigestAlgorithmsChooseTheChallengesAndTheAnswers)
     EXPECT_EQ(sha.count("MD5"), 0u) << "the first challenge a phone supports is answered";
 }
 
+// groups[i].phones.options_interval_s: keep-alive OPTIONS from every user, answered 200 by
+// the proxy for itself (RFC 3261 11.2).
+TEST(ScenarioField, OptionsIntervalSendsKeepAlivesTheProxyAnswers)
+{
+    const fs::path out
+        = fs::temp_directory_path() / ("sipsim-options-" + std::to_string(::getpid()));
+    const auto count = [&out](const std::string& sets) {
+        fs::remove_all(out);
+        const auto r = sipsim::test::RunCommand(
+            kSipsim, "run " + kSource + "/scenarios/quickstart.textproto --no-progress --out "
+                         + out.string() + " --set outputs.messages=true " + sets);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        std::pair<size_t, size_t> sentAnswered{0, 0};
+        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        {
+            if (record.has_message() && record.message().cseq_method() == "OPTIONS")
+            {
+                const auto& m = record.message();
+                sentAnswered.first += m.tx() && m.method() == "OPTIONS" ? 1 : 0;
+                sentAnswered.second += !m.tx() && m.status() == 200 ? 1 : 0;
+            }
+        }
+        fs::remove_all(out);
+        return sentAnswered;
+    };
+    EXPECT_EQ(count("").first, 0u);
+    // 100 users of phones-a, one OPTIONS each every 30 s over 300 s: 1000, the last ones at
+    // the run's end.
+    const auto [sent, answered] = count("--set groups[0].phones.options_interval_s=30");
+    EXPECT_GE(sent, 990u);
+    EXPECT_LE(sent, 1000u);
+    EXPECT_GE(answered + 5, sent);
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {
