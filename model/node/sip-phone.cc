@@ -68,6 +68,14 @@ SipPhone::GetTypeId()
                             ns3::TimeValue(ns3::Seconds(0)),
                             ns3::MakeTimeAccessor(&SipPhone::m_optionsInterval),
                             ns3::MakeTimeChecker(ns3::Seconds(0)))
+              .AddAttribute("FollowRedirects",
+                            "Callers follow a 3xx: the INVITE is sent again to its Contacts in "
+                            "turn, the highest q first (RFC 3261 8.1.3.4), at most 5 redirections "
+                            "a call; false: a 3xx fails the call (the phone profile has no 3xx "
+                            "rows).",
+                            ns3::BooleanValue(false),
+                            ns3::MakeBooleanAccessor(&SipPhone::m_followRedirects),
+                            ns3::MakeBooleanChecker())
               .AddAttribute("DoNotDisturb",
                             "Every user has do-not-disturb on: incoming calls get the profile's "
                             "USER_BUSY response (486).",
@@ -581,6 +589,8 @@ SipPhone::EndCall(User& user)
     user.ringback = false;
     user.answerSdp.clear();
     user.retries = 0;
+    user.redirects = 0;
+    user.redirectTargets.reset();
 }
 
 void
@@ -751,6 +761,13 @@ SipPhone::OnInviteRejected(UserAgent& ua, CallHandle call, const Message& respon
         return std::nullopt;
     }
     const uint16_t status = response.GetStatusCode();
+    if (m_followRedirects)
+    {
+        if (const auto wait = FollowRedirect(*user, call, response))
+        {
+            return wait;
+        }
+    }
     const profile::Receipt receipt = profile::ReceiptFor(*m_profile, status);
     if (user->retries >= m_maxRetries)
     {
@@ -775,6 +792,48 @@ SipPhone::OnInviteRejected(UserAgent& ua, CallHandle call, const Message& respon
         Fire(*user, DeviceEventKind::Retry, status, profile::TONE_UNSPECIFIED, receipt.action(),
              "after " + std::to_string(*after) + " s");
         return std::chrono::seconds(*after);
+    }
+    return std::nullopt;
+}
+
+std::optional<Duration>
+SipPhone::FollowRedirect(User& user, CallHandle call, const Message& response)
+{
+    // RFC 3261 8.1.3.4: the Contacts of a 3xx are tried in turn, the highest q first; a
+    // rejection of a redirected INVITE moves on to the next. 305 (Use Proxy) is not followed.
+    const uint16_t status = response.GetStatusCode();
+    if (status >= 300 && status < 400 && status != 305 && user.redirects < kMaxRedirects)
+    {
+        std::vector<std::pair<uint16_t, std::string>> targets;
+        for (const NameAddr& contact : response.GetContacts())
+        {
+            uint16_t q = 1000;
+            if (contact.q && !ParseQValue(*contact.q, &q))
+            {
+                continue;
+            }
+            targets.emplace_back(q, std::string(contact.uri.text));
+        }
+        std::stable_sort(targets.begin(), targets.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        user.redirectTargets = std::make_unique<std::vector<std::string>>();
+        for (auto it = targets.rbegin(); it != targets.rend(); ++it)
+        {
+            user.redirectTargets->push_back(std::move(it->second)); // the best at the back
+        }
+        ++user.redirects;
+    }
+    while (user.redirectTargets && !user.redirectTargets->empty())
+    {
+        const std::string target = std::move(user.redirectTargets->back());
+        user.redirectTargets->pop_back();
+        if (user.ua->Redirect(call, target))
+        {
+            ++m_counters.redirectsFollowed;
+            Fire(user, DeviceEventKind::Retry, status, profile::TONE_UNSPECIFIED,
+                 profile::RECEIPT_ACTION_UNSPECIFIED, "to " + target);
+            return Duration(0);
+        }
     }
     return std::nullopt;
 }

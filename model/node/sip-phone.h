@@ -65,9 +65,10 @@ struct SipPhoneCounters
     uint64_t retries = 0;         ///< INVITEs sent again on a profile action (411, 413)
     uint64_t registrations = 0;   ///< successful REGISTERs
     uint64_t registrationFailures = 0;
-    uint64_t optionsSent = 0;     ///< keep-alive OPTIONS sent (OptionsInterval)
-    uint64_t optionsAnswered = 0; ///< ... answered 2xx
-    uint64_t optionsFailed = 0;   ///< ... answered otherwise, or timed out (408)
+    uint64_t redirectsFollowed = 0; ///< INVITEs sent again to a Contact of a 3xx
+    uint64_t optionsSent = 0;       ///< keep-alive OPTIONS sent (OptionsInterval)
+    uint64_t optionsAnswered = 0;   ///< ... answered 2xx
+    uint64_t optionsFailed = 0;     ///< ... answered otherwise, or timed out (408)
 };
 
 class SipPhone
@@ -149,6 +150,9 @@ class SipPhone
         bool dnd = false;
         bool ringback = false; ///< caller: the ringback tone is playing
         uint8_t retries = 0;
+        uint8_t redirects = 0; ///< 3xx followed in this call
+        /// Contacts of the last 3xx still to try, the best at the back; made when following.
+        std::unique_ptr<std::vector<std::string>> redirectTargets;
         std::string answerSdp; ///< callee: the SDP answer for the 200
         ns3::EventId answerEvent;
         ns3::EventId hangupEvent;
@@ -196,6 +200,9 @@ class SipPhone
                       std::string_view reason);
     void EndCall(User& user);
     void AnswerNow(uint32_t index, uint32_t call);
+    /// With FollowRedirects: the INVITE's next target after a 3xx or a rejected redirection.
+    std::optional<Duration> FollowRedirect(User& user, CallHandle call, const Message& response);
+    static constexpr uint8_t kMaxRedirects = 5;
     /// Sends the next user's keep-alive OPTIONS and schedules the one after.
     void SendKeepAlive();
     void HangupNow(uint32_t index, uint32_t call);
@@ -231,6 +238,7 @@ class SipPhone
     ns3::Time m_inviteExpires;
     ns3::Time m_cancelAfter;
     ns3::Time m_optionsInterval;
+    bool m_followRedirects = false;
     ns3::EventId m_optionsEvent;
     uint32_t m_optionsNext = 0; ///< the user whose keep-alive is next
     uint32_t m_maxRetries = 1;

@@ -190,6 +190,19 @@ InviteSession::Start(std::string_view target, std::string_view sdp)
 }
 
 bool
+InviteSession::Retarget(std::string_view requestUri)
+{
+    Uri uri;
+    if (!m_retryPending || m_role != Role::Uac || ParseUri(requestUri, &uri) != nullptr
+        || !uri.IsSipOrSips())
+    {
+        return false;
+    }
+    m_invite.SetRequestUri(requestUri);
+    return true;
+}
+
+bool
 InviteSession::Cancel()
 {
     if (m_role != Role::Uac || m_cancelRequested

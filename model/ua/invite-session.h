@@ -74,6 +74,14 @@ class InviteSession
      */
     bool Cancel();
 
+    /**
+     * While a rejected INVITE waits to be sent again (from inside OnInviteRejected): the new
+     * INVITE goes to this Request-URI, a Contact of a 3xx (RFC 3261 8.1.3.4: the same Call-ID,
+     * From and To, the next CSeq, a new transaction). False when no retry is pending or the URI
+     * is not a SIP URI.
+     */
+    bool Retarget(std::string_view requestUri);
+
     // --- callee side --------------------------------------------------------------------------
     /// Takes the INVITE of a new incoming call (RFC 3261 13.3.1).
     void Offer(TransactionId id, const Message& invite);

@@ -356,6 +356,13 @@ UserAgent::Cancel(CallHandle call)
 }
 
 bool
+UserAgent::Redirect(CallHandle call, std::string_view requestUri)
+{
+    InviteSession* session = FindSession(call.value);
+    return session != nullptr && session->Retarget(requestUri);
+}
+
+bool
 UserAgent::Hangup(CallHandle call)
 {
     InviteSession* session = FindSession(call.value);

@@ -91,6 +91,12 @@ class UserAgent
     bool Cancel(CallHandle call);
 
     /**
+     * Caller, from inside OnInviteRejected (before returning a delay): the INVITE is sent
+     * again to this Request-URI, a Contact of the 3xx (RFC 3261 8.1.3.4).
+     */
+    bool Redirect(CallHandle call, std::string_view requestUri);
+
+    /**
      * Ends a call whatever its state: BYE when established (RFC 3261 15.1.1; the callee waits
      * for the ACK first), CANCEL when the caller has no answer yet, 603 Decline when the
      * callee has not answered (which, as with Reject, ends the call at once without an event).

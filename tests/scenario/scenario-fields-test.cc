@@ -321,6 +321,21 @@ TEST(ScenarioField, OptionsIntervalSendsKeepAlivesTheProxyAnswers)
     EXPECT_GE(answered + 5, sent);
 }
 
+// groups[i].phones.follow_redirects: callers try the Contacts of a 3xx (RFC 3261 8.1.3.4).
+TEST(ScenarioField, FollowRedirectsCompletesCallsARedirectServerAnswers)
+{
+    const std::string s = kSource + "/scenarios/redirect-server.textproto";
+    const Calls stop = RunSipsim(s, "");
+    const Calls follow = RunSipsim(s, "--set groups[0].phones.follow_redirects=true");
+    EXPECT_EQ(stop.completed, 0) << stop.output;
+    EXPECT_EQ(follow.attempted, stop.attempted);
+    // Every call to an existing user is redirected and then completes, or finds its callee
+    // busy; only the 10 % to unknown users (404) and the busy ones fail.
+    EXPECT_GT(follow.completed + follow.upAtEnd, stop.attempted * 3 / 4) << follow.output;
+    EXPECT_EQ(follow.output.find(" 302 x"), std::string::npos) << follow.output;
+    EXPECT_EQ(follow.output.find(" 300 x"), std::string::npos) << follow.output;
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {

@@ -137,6 +137,47 @@ TEST_F(ProfileHooksTest, LengthRequiredIsResentAtOnceWithContentLength)
     EXPECT_EQ(uas.acks[0].GetCSeq()->number, 2u);
 }
 
+TEST_F(ProfileHooksTest, RedirectFromTheHookSendsTheInviteToTheContact)
+{
+    ScriptedPeer uas(layerU);
+    uas.onRequest = [&](TransactionId id, const Message& request) {
+        if (request.GetMethod() != Method::Invite)
+        {
+            return;
+        }
+        if (uas.requests.size() == 1)
+        {
+            Message moved = BuildResponse(request, 302, "Moved Temporarily", "u1");
+            moved.AddHeader(HeaderId::Contact, "<sip:carol@10.0.0.3:5060>");
+            layerU.SendResponse(id, moved);
+        }
+        else
+        {
+            layerU.SendResponse(id, Ok(request));
+        }
+    };
+    hooks.onRejected = [&](UserAgent& ua, CallHandle call, const Message& response) {
+        const auto contacts = response.GetContacts();
+        EXPECT_EQ(contacts.size(), 1u);
+        EXPECT_TRUE(ua.Redirect(call, contacts.at(0).uri.text));
+        return std::optional<Duration>(0s);
+    };
+    const CallHandle call = alice->MakeCall("sip:uas@10.0.0.3", kOffer);
+    EXPECT_FALSE(alice->Redirect(call, "sip:carol@10.0.0.3")) << "only from inside the hook";
+    clock.RunUntil(1s);
+
+    EXPECT_EQ(hooks.events, (Strings{"0.020 rejected 302", "0.040 answered"}));
+    EXPECT_EQ(alice->GetCallState(call), CallState::Confirmed);
+    // RFC 3261 8.1.3.4: a new request to the Contact, same Call-ID, From and To, next CSeq.
+    const std::vector<Message> invites = Invites();
+    ASSERT_EQ(invites.size(), 2u);
+    EXPECT_EQ(invites[1].GetRequestUriText(), "sip:carol@10.0.0.3:5060");
+    EXPECT_EQ(invites[1].GetCallId(), invites[0].GetCallId());
+    EXPECT_EQ(invites[1].GetFrom()->Tag(), invites[0].GetFrom()->Tag());
+    EXPECT_EQ(invites[1].GetTo()->uri.text, "sip:uas@10.0.0.3");
+    EXPECT_EQ(invites[1].GetCSeq()->number, 2u);
+}
+
 TEST_F(ProfileHooksTest, RequestEntityTooLargeIsResentAfterRetryAfter)
 {
     // 180 then 413 with Retry-After: 5: the early dialog ends with the rejected INVITE
