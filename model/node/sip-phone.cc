@@ -76,6 +76,14 @@ SipPhone::GetTypeId()
                             ns3::BooleanValue(false),
                             ns3::MakeBooleanAccessor(&SipPhone::m_followRedirects),
                             ns3::MakeBooleanChecker())
+              .AddAttribute("RegisterRetryInterval",
+                            "After a failed REGISTER (a refresh included: 408 while the "
+                            "registrar is down, 503, ...) the user registers again this much "
+                            "later, and again until it succeeds; 0: a failed registration stays "
+                            "failed.",
+                            ns3::TimeValue(ns3::Seconds(0)),
+                            ns3::MakeTimeAccessor(&SipPhone::m_registerRetry),
+                            ns3::MakeTimeChecker(ns3::Seconds(0)))
               .AddAttribute("DoNotDisturb",
                             "Every user has do-not-disturb on: incoming calls get the profile's "
                             "USER_BUSY response (486).",
@@ -432,14 +440,31 @@ SipPhone::SendKeepAlive()
 void
 SipPhone::OnOptionsResponse(UserAgent& ua, uint16_t status)
 {
-    (void) ua;
+    uint32_t index = 0;
+    User* user = FindUser(ua, &index);
     if (status >= 200 && status < 300)
     {
         ++m_counters.optionsAnswered;
+        // The proxy answers again after its keep-alives failed: it may have restarted and
+        // lost the user's binding, so a registered user registers again (as RFC 5626 4.4.1
+        // has a UA re-register when its flow to the registrar failed).
+        if (user != nullptr && user->keepAliveFailed)
+        {
+            user->keepAliveFailed = false;
+            if (m_registerOnStart)
+            {
+                ++m_counters.reregistrations;
+                Register(index);
+            }
+        }
     }
     else
     {
         ++m_counters.optionsFailed;
+        if (user != nullptr && (status == 408 || status == 503))
+        {
+            user->keepAliveFailed = true;
+        }
     }
 }
 
@@ -909,6 +934,18 @@ SipPhone::OnRegistrationFailed(UserAgent& ua, uint16_t status)
         const profile::Receipt receipt = profile::ReceiptFor(*m_profile, status);
         Fire(*user, DeviceEventKind::RegistrationFailed, status, profile::TONE_UNSPECIFIED,
              receipt.action());
+        if (m_registerRetry.IsStrictlyPositive())
+        {
+            uint32_t index = 0;
+            FindUser(ua, &index);
+            ns3::Simulator::Schedule(m_registerRetry, [this, index]() {
+                if (m_started)
+                {
+                    ++m_counters.reregistrations;
+                    Register(index);
+                }
+            });
+        }
     }
 }
 

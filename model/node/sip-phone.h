@@ -65,6 +65,7 @@ struct SipPhoneCounters
     uint64_t retries = 0;         ///< INVITEs sent again on a profile action (411, 413)
     uint64_t registrations = 0;   ///< successful REGISTERs
     uint64_t registrationFailures = 0;
+    uint64_t reregistrations = 0;   ///< REGISTERs after a failure or a keep-alive outage
     uint64_t redirectsFollowed = 0; ///< INVITEs sent again to a Contact of a 3xx
     uint64_t optionsSent = 0;       ///< keep-alive OPTIONS sent (OptionsInterval)
     uint64_t optionsAnswered = 0;   ///< ... answered 2xx
@@ -150,7 +151,8 @@ class SipPhone
         bool dnd = false;
         bool ringback = false; ///< caller: the ringback tone is playing
         uint8_t retries = 0;
-        uint8_t redirects = 0; ///< 3xx followed in this call
+        uint8_t redirects = 0;        ///< 3xx followed in this call
+        bool keepAliveFailed = false; ///< a keep-alive OPTIONS timed out or got 503
         /// Contacts of the last 3xx still to try, the best at the back; made when following.
         std::unique_ptr<std::vector<std::string>> redirectTargets;
         std::string answerSdp; ///< callee: the SDP answer for the 200
@@ -239,6 +241,7 @@ class SipPhone
     ns3::Time m_cancelAfter;
     ns3::Time m_optionsInterval;
     bool m_followRedirects = false;
+    ns3::Time m_registerRetry;
     ns3::EventId m_optionsEvent;
     uint32_t m_optionsNext = 0; ///< the user whose keep-alive is next
     uint32_t m_maxRetries = 1;

@@ -252,6 +252,11 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
     {
         helper.SetAttribute("FollowRedirects", ns3::BooleanValue(true));
     }
+    if (p.register_retry_s() > 0)
+    {
+        helper.SetAttribute("RegisterRetryInterval",
+                            ns3::TimeValue(ns3::Seconds(p.register_retry_s())));
+    }
     if (p.options_interval_s() > 0)
     {
         helper.SetAttribute("OptionsInterval",

@@ -1578,6 +1578,7 @@ class Validator
         }
         CheckSeconds(path + ".register_expires_s", p.register_expires_s());
         CheckSeconds(path + ".options_interval_s", p.options_interval_s());
+        CheckSeconds(path + ".register_retry_s", p.register_retry_s());
         if (!Transport_IsValid(p.transport()))
         {
             Error(path + ".transport",

@@ -336,6 +336,33 @@ TEST(ScenarioField, FollowRedirectsCompletesCallsARedirectServerAnswers)
     EXPECT_EQ(follow.output.find(" 300 x"), std::string::npos) << follow.output;
 }
 
+// groups[i].phones.register_retry_s and options_interval_s after a registrar crash: a
+// restarted proxy has lost the bindings; calls after it are 404 for ever unless the phones
+// register again (after their refresh failed, or when keep-alives come back).
+TEST(ScenarioField, PhonesRegisterAgainAfterTheRegistrarLostTheirBindings)
+{
+    const std::string s = kSource + "/scenarios/quickstart.textproto";
+    const std::string crash = "--set faults[0].at_s=60 --set faults[0].node_crash.node=proxy-b "
+                              "--set faults[0].node_crash.restart_after_s=60 --set warmup_s=150 ";
+    const auto count404 = [](const Calls& c) {
+        std::smatch m;
+        return std::regex_search(c.output, m, std::regex(" 404 x(\\d+)")) ? std::stol(m[1]) : 0L;
+    };
+    const Calls lost = RunSipsim(s, crash);
+    const Calls keepAlive = RunSipsim(s, crash + "--set groups[1].phones.options_interval_s=10");
+    const Calls refreshOnly = RunSipsim(s, crash + "--set groups[1].phones.register_expires_s=60");
+    const Calls retried = RunSipsim(s, crash
+                                           + "--set groups[1].phones.register_expires_s=60 "
+                                             "--set groups[1].phones.register_retry_s=10");
+    // Calls to b.example placed after 150 s: without re-registration nearly all get 404.
+    EXPECT_GT(count404(lost), 25) << lost.output;
+    EXPECT_GT(count404(refreshOnly), 25) << "a failed refresh stays failed: " << refreshOnly.output;
+    EXPECT_EQ(count404(keepAlive), 0) << keepAlive.output;
+    EXPECT_EQ(count404(retried), 0) << retried.output;
+    EXPECT_GT(keepAlive.completed, 20) << keepAlive.output;
+    EXPECT_GT(retried.completed, 20) << retried.output;
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {
