@@ -393,17 +393,54 @@ InviteSession::DropFork(const Message& response)
                             *peer);
 }
 
+void
+InviteSession::WriteCredentials(const AnsweredChallenge* fresh, const std::string& freshCredentials)
+{
+    // Credentials already sent answered again with the next nonce-count (the ones sent with
+    // nc=1 again would be a replay to a server that checks them), in the order answered.
+    m_invite.RemoveHeader(HeaderId::Authorization);
+    m_invite.RemoveHeader(HeaderId::ProxyAuthorization);
+    for (AnsweredChallenge& a : m_answered)
+    {
+        const HeaderId id = a.proxy ? HeaderId::ProxyAuthorization : HeaderId::Authorization;
+        if (&a == fresh)
+        {
+            m_invite.AddHeader(id, freshCredentials);
+            continue;
+        }
+        bool ignored = false;
+        const std::string again
+            = m_ua.AnswerChallenge(a.challenges, "INVITE", m_invite.GetRequestUriText(),
+                                   m_invite.GetBody(), &ignored, ++a.nonceCount);
+        if (!again.empty())
+        {
+            m_invite.AddHeader(id, again);
+        }
+    }
+}
+
 bool
 InviteSession::RetryWithCredentials(const Message& response)
 {
     const uint16_t code = response.GetStatusCode();
-    const uint8_t kind = code == 407 ? 2 : 1;
     bool stale = false;
     std::vector<Challenge> challenges = UserAgent::ChallengesOf(response);
     const std::string credentials = m_ua.AnswerChallenge(
         challenges, "INVITE", m_invite.GetRequestUriText(), m_invite.GetBody(), &stale);
-    if (credentials.empty() || ((m_authTried & kind) != 0 && !stale)
-        || m_authRetries >= kMaxAuthRetries)
+    if (credentials.empty() || m_authRetries >= kMaxAuthRetries)
+    {
+        return false;
+    }
+    Credentials parsed; // Basic credentials name no realm: ""
+    const std::string realm
+        = Credentials::Parse(credentials, &parsed, nullptr) ? parsed.GetRealm() : std::string();
+    // A realm answered before and not stale: the credentials were refused (a wrong password).
+    // A new realm is the next proxy on the path (RFC 3665 3.3).
+    const bool proxy = code == 407;
+    auto answered = std::find_if(m_answered.begin(), m_answered.end(), [&](const auto& a) {
+        return a.proxy == proxy && a.realm == realm;
+    });
+    if (answered != m_answered.end() && !stale)
     {
         return false;
     }
@@ -413,31 +450,17 @@ InviteSession::RetryWithCredentials(const Message& response)
     {
         return false;
     }
-    m_authTried |= kind;
     ++m_authRetries;
-    m_challenges[kind - 1] = std::move(challenges);
-    m_nonceCounts[kind - 1] = 1;
+    if (answered == m_answered.end())
+    {
+        answered = m_answered.insert(m_answered.end(), AnsweredChallenge{proxy, realm, {}, 1});
+    }
+    answered->challenges = std::move(challenges);
+    answered->nonceCount = 1;
     // Same Call-ID, From tag and To; the next CSeq; a new transaction (so a new branch).
     ClearDialog(); // early dialogs of the challenged INVITE ended with it (12.3)
     m_invite.SetHeader(HeaderId::CSeq, std::to_string(cseq->number + 1) + " INVITE");
-    m_invite.SetHeader(code == 407 ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
-                       credentials);
-    // The other kind answered earlier (a proxy's 407, then the UAS's 401): RFC 3261 22.3
-    // wants it answered again, and RFC 2617 3.2.2 the next nonce-count for its nonce; the
-    // credentials already sent (nc=1 again) are a replay to the server that checks them.
-    const int other = 2 - kind;
-    if (!m_challenges[other].empty())
-    {
-        bool ignored = false;
-        const std::string again
-            = m_ua.AnswerChallenge(m_challenges[other], "INVITE", m_invite.GetRequestUriText(),
-                                   m_invite.GetBody(), &ignored, ++m_nonceCounts[other]);
-        if (!again.empty())
-        {
-            m_invite.SetHeader(other == 1 ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
-                               again);
-        }
-    }
+    WriteCredentials(&*answered, credentials);
     m_state = CallState::Calling;
     m_inviteTxn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, m_handle, RequestPurpose::Invite},
                                           m_invite, *peer);
@@ -499,22 +522,7 @@ InviteSession::ResendInvite()
     m_invite.SetHeader(HeaderId::CSeq, std::to_string(next) + " INVITE");
     // The same credentials, answered again for the next nonce-count of their nonces (RFC 2617
     // 3.2.2): a server checking nonce-counts takes the same nc twice for a replay.
-    for (int k = 0; k < 2; ++k)
-    {
-        if (m_challenges[k].empty())
-        {
-            continue;
-        }
-        bool ignored = false;
-        const std::string again
-            = m_ua.AnswerChallenge(m_challenges[k], "INVITE", m_invite.GetRequestUriText(),
-                                   m_invite.GetBody(), &ignored, ++m_nonceCounts[k]);
-        if (!again.empty())
-        {
-            m_invite.SetHeader(k == 1 ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
-                               again);
-        }
-    }
+    WriteCredentials(nullptr, {});
     // Always a Content-Length, with the body's length (the case of a 411 Length Required).
     m_invite.SetHeader(HeaderId::ContentLength, std::to_string(m_invite.GetBody().size()));
     m_state = CallState::Calling;

@@ -147,12 +147,23 @@ class InviteSession
     bool m_hangupPending = false; ///< callee: BYE waits for the ACK (RFC 3261 15)
     bool m_reinvite = false;      ///< the 2xx awaiting its ACK answers a re-INVITE
     bool m_retryPending = false;  ///< caller: a rejected INVITE is to be sent again
-    uint8_t m_authTried = 0;      ///< bit 1: answered a 401, bit 2: answered a 407
     uint8_t m_authRetries = 0;    ///< authenticated retries sent (stale ones included)
-    /// The last 401 [0] and 407 [1] answered, and how many INVITEs answered their nonce
-    /// (RFC 2617 3.2.2 nonce-count): a later retry answers both again (RFC 3261 22.3).
-    std::vector<Challenge> m_challenges[2]; ///< parsed; empty: none
-    uint32_t m_nonceCounts[2] = {0, 0};
+    /// A challenge answered: a 401 or a 407 of one realm (each proxy on the path has its own,
+    /// RFC 3665 3.3), its response's challenges, and how many INVITEs answered its nonce
+    /// (RFC 2617 3.2.2 nonce-count). Every later INVITE answers all of them again (RFC 3261
+    /// 22.3: the credentials for each proxy, in order).
+    struct AnsweredChallenge
+    {
+        bool proxy; ///< a 407 (Proxy-Authorization); else a 401 (Authorization)
+        std::string realm;
+        std::vector<Challenge> challenges;
+        uint32_t nonceCount = 1;
+    };
+    std::vector<AnsweredChallenge> m_answered;
+
+    /// Writes the credentials of every answered challenge into m_invite, each for the next
+    /// nonce-count but `fresh` (answered now, nc=1, with `freshCredentials`).
+    void WriteCredentials(const AnsweredChallenge* fresh, const std::string& freshCredentials);
     TransactionId m_inviteTxn = 0;
     TransactionId m_byeTxn = 0;
     TransactionId m_ackTxn = 0; ///< server transaction whose 2xx awaits the ACK

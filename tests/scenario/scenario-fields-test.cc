@@ -363,6 +363,43 @@ TEST(ScenarioField, PhonesRegisterAgainAfterTheRegistrarLostTheirBindings)
     EXPECT_GT(retried.completed, 20) << retried.output;
 }
 
+// groups[i].proxy.proxy_auth on two proxies of the path: each challenges in its own realm and
+// the caller answers both (RFC 3665 3.3), where it used to give up at the second 407.
+TEST(ScenarioField, TwoAuthenticatingProxiesOnThePathAreBothAnswered)
+{
+    const fs::path file = fs::temp_directory_path()
+                          / ("sipsim-two-realms-" + std::to_string(::getpid()) + ".textproto");
+    std::ofstream(file) << R"(name: "two-realms"
+duration_s: 60
+topology {
+  nodes { name: "phones-a" role: PHONES domain: "a.example" }
+  nodes { name: "proxy-a" role: PROXY domain: "a.example" }
+  nodes { name: "proxy-b" role: PROXY domain: "b.example" }
+  nodes { name: "phones-b" role: PHONES domain: "b.example" }
+  links { a: "phones-a" b: "proxy-a" delay: "1ms" }
+  links { a: "proxy-a" b: "proxy-b" delay: "5ms" }
+  links { a: "proxy-b" b: "phones-b" delay: "1ms" }
+}
+groups { node: "phones-a" phones { count: 2 user_prefix: "alice" first_user: 1 password: "pw" register: true } }
+groups { node: "phones-b" phones { count: 20 user_prefix: "bob" password: "pw" register: true } }
+groups { node: "proxy-a" proxy { proxy_auth: true } }
+groups { node: "proxy-b" proxy { proxy_auth: true users { key: "alice1" value: "pw" } users { key: "alice2" value: "pw" } } }
+traffic {
+  calls_per_second: 0.2
+  callees { mode: DOMAIN domain: "b.example" }
+  caller_groups: "phones-a"
+  holding { constant: 2 }
+  start_s: 1
+}
+)";
+    const Calls c = RunSipsim(file.string(), "");
+    fs::remove(file);
+    ASSERT_EQ(c.exit, 0) << c.output;
+    EXPECT_GT(c.attempted, 5) << c.output;
+    EXPECT_GE(c.completed + c.upAtEnd + 1, c.attempted) << c.output;
+    EXPECT_EQ(c.output.find(" 407 x"), std::string::npos) << c.output;
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {

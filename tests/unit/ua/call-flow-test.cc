@@ -476,6 +476,73 @@ TEST_F(CallFlowTest, SecondProxyChallengeFailsTheCall)
     EXPECT_EQ(aliceEvents.events, (Strings{"0.040 failed 407 Proxy Authentication Required"}));
 }
 
+TEST_F(CallFlowTest, TwoProxiesChallengeInTurnAndTheThirdInviteAnswersBoth)
+{
+    // RFC 3665 3.3: proxy 1 (realm p1.example) challenges, then proxy 2 (p2.example). The third
+    // INVITE carries a Proxy-Authorization for each realm, proxy 1's for its next nonce-count.
+    TransactionLayer& layerU = net.AddNode("10.0.0.3");
+    DigestServer proxy1{"p1.example", "k1"};
+    DigestServer proxy2{"p2.example", "k2"};
+    std::vector<VerifyResult> verdicts1;
+    std::vector<VerifyResult> verdicts2;
+    ScriptedPeer peer(layerU);
+    peer.onRequest = [&](TransactionId id, const Message& request) {
+        const double now = std::chrono::duration<double>(clock.Now()).count();
+        if (request.GetMethod() != Method::Invite)
+        {
+            layerU.SendResponse(id, BuildResponse(request, 200, {}, "u1"));
+            return;
+        }
+        const Credentials* c1 = nullptr;
+        const Credentials* c2 = nullptr;
+        const auto credentials = request.GetCredentials(HeaderId::ProxyAuthorization);
+        for (const Credentials& c : credentials)
+        {
+            (c.GetRealm() == "p1.example" ? c1 : c2) = &c;
+        }
+        DigestServer* challenger = nullptr;
+        if (c1 == nullptr
+            || verdicts1.emplace_back(proxy1.Verify(*c1, "INVITE", "secret", now))
+                   != VerifyResult::Ok)
+        {
+            challenger = &proxy1;
+        }
+        else if (c2 == nullptr
+                 || verdicts2.emplace_back(proxy2.Verify(*c2, "INVITE", "secret", now))
+                        != VerifyResult::Ok)
+        {
+            challenger = &proxy2;
+        }
+        if (challenger != nullptr)
+        {
+            Message response = BuildResponse(request, 407, {}, "p");
+            response.AddHeader(HeaderId::ProxyAuthenticate,
+                               challenger->MakeChallenge(now).ToString());
+            layerU.SendResponse(id, std::move(response));
+            return;
+        }
+        Message ok = BuildResponse(request, 200, {}, "u1");
+        ok.AddHeader(HeaderId::Contact, "<sip:uas@10.0.0.3:5060>");
+        layerU.SendResponse(id, std::move(ok));
+    };
+    const CallHandle call = alice->MakeCall("sip:uas@10.0.0.3", kOffer);
+    clock.RunUntil(1s);
+    EXPECT_EQ(Trace(net), (Strings{"0.000 INVITE", "0.010 407 INVITE", "0.020 ACK", "0.020 INVITE",
+                                   "0.030 407 INVITE", "0.040 ACK", "0.040 INVITE",
+                                   "0.050 200 INVITE", "0.060 ACK"}))
+        << net.Dump();
+    EXPECT_EQ(verdicts1, (std::vector<VerifyResult>{VerifyResult::Ok, VerifyResult::Ok}));
+    EXPECT_EQ(verdicts2, (std::vector<VerifyResult>{VerifyResult::Ok}));
+    EXPECT_EQ(alice->GetCallState(call), CallState::Confirmed);
+    const auto third = Reparse(net.Requests("INVITE").at(2));
+    const auto both = third.GetCredentials(HeaderId::ProxyAuthorization);
+    ASSERT_EQ(both.size(), 2u);
+    EXPECT_EQ(both[0].GetRealm(), "p1.example");
+    EXPECT_EQ(both[0].GetNonceCount(), 2u);
+    EXPECT_EQ(both[1].GetRealm(), "p2.example");
+    EXPECT_EQ(both[1].GetNonceCount(), 1u);
+}
+
 TEST_F(CallFlowTest, ProxyThenUasChallengeResendsBothCredentialsWithFreshNonceCount)
 {
     // A proxy (407) and then the UAS (401) challenge the INVITE. The third INVITE must answer
