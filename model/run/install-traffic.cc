@@ -8,9 +8,60 @@ namespace sipsim::run {
 
 namespace sc = sipsim::scenario;
 
+namespace {
+
+/// traffic.hostile: a HostileSender on the named (or first caller) PHONES node.
+void
+InstallHostile(const sc::Scenario& s, World& w)
+{
+    const auto& h = s.traffic().hostile();
+    const double rates[]
+        = {h.missing_call_id_per_s(), h.unsupported_proxy_require_per_s(),
+           h.unmatched_cancel_per_s(), h.unknown_method_per_s(), h.unsupported_version_per_s()};
+    if (std::none_of(std::begin(rates), std::end(rates), [](double r) { return r > 0; }))
+    {
+        return;
+    }
+    std::string node = h.node();
+    if (node.empty())
+    {
+        node = s.traffic().caller_groups_size() > 0 ? s.traffic().caller_groups(0)
+               : w.phones.empty()                   ? std::string()
+                                                    : w.phones.begin()->first;
+    }
+    const auto vertex = w.topo.Find(node);
+    if (!vertex || w.stacks.count(node) == 0)
+    {
+        return;
+    }
+    const std::string& domain = w.topo.Node(*vertex).domain;
+    const auto proxies = w.topo.ProxiesOf(domain);
+    if (proxies.empty())
+    {
+        return;
+    }
+    Peer target;
+    target.address = w.network.AddressOf(proxies.front()).Get();
+    target.port = 5060;
+    w.hostile = ns3::CreateObject<HostileSender>();
+    w.hostile->SetAttribute("MissingCallIdRate", ns3::DoubleValue(rates[0]));
+    w.hostile->SetAttribute("UnsupportedProxyRequireRate", ns3::DoubleValue(rates[1]));
+    w.hostile->SetAttribute("UnmatchedCancelRate", ns3::DoubleValue(rates[2]));
+    w.hostile->SetAttribute("UnknownMethodRate", ns3::DoubleValue(rates[3]));
+    w.hostile->SetAttribute("UnsupportedVersionRate", ns3::DoubleValue(rates[4]));
+    w.hostile->Setup(w.stacks[node], target, domain);
+    w.network.NodeOf(node)->AddApplication(w.hostile);
+    w.hostile->SetStartTime(ns3::Seconds(s.traffic().start_s()));
+    w.hostile->SetStopTime(
+        ns3::Seconds(s.traffic().stop_s() > 0 ? s.traffic().stop_s() : s.duration_s()));
+}
+
+} // namespace
+
 void
 InstallTraffic(const sc::Scenario& s, World& w)
 {
+    InstallHostile(s, w);
     const auto& t = s.traffic();
     if (t.calls_per_second() <= 0 && t.bhca_per_user() <= 0)
     {

@@ -8,6 +8,7 @@
 #define SIPSIM_RUN_RUN_WORLD_H
 
 #include "node/call-generator.h"
+#include "node/hostile-sender.h"
 #include "node/processing-queue.h"
 #include "node/sip-gateway.h"
 #include "node/sip-phone.h"
@@ -36,6 +37,7 @@ struct World
     std::map<std::string, ns3::Ptr<SipGateway>> gateways;
     std::map<uint32_t, std::string> nameOfNode; ///< ns-3 node id -> topology name
     ns3::Ptr<CallGenerator> generator;
+    ns3::Ptr<HostileSender> hostile; ///< traffic.hostile, when it sends anything
     /// Error models the faults install later (Gilbert-Elliott), in fault order: their random
     /// streams are fixed with the rest before the run.
     std::vector<ns3::Ptr<topology::GilbertElliottErrorModel>> faultErrorModels;

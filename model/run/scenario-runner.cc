@@ -166,6 +166,10 @@ AssignStreams(World& w)
     {
         stream += w.generator->AssignStreams(stream);
     }
+    if (w.hostile)
+    {
+        stream += w.hostile->AssignStreams(stream);
+    }
     for (auto& model : w.faultErrorModels)
     {
         stream += model->AssignStreams(stream);

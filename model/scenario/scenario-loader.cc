@@ -1780,6 +1780,17 @@ class Validator
         {
             CheckNodeRef("traffic.callees.pstn_gateway", c.pstn_gateway(), GATEWAY, "pstn_gateway");
         }
+        const auto& h = t.hostile();
+        CheckRate("traffic.hostile.missing_call_id_per_s", h.missing_call_id_per_s());
+        CheckRate("traffic.hostile.unsupported_proxy_require_per_s",
+                  h.unsupported_proxy_require_per_s());
+        CheckRate("traffic.hostile.unmatched_cancel_per_s", h.unmatched_cancel_per_s());
+        CheckRate("traffic.hostile.unknown_method_per_s", h.unknown_method_per_s());
+        CheckRate("traffic.hostile.unsupported_version_per_s", h.unsupported_version_per_s());
+        if (!h.node().empty())
+        {
+            CheckNodeRef("traffic.hostile.node", h.node(), PHONES, "hostile node");
+        }
         CheckSeconds("traffic.start_s", t.start_s());
         CheckSeconds("traffic.stop_s", t.stop_s());
         if (m_s.duration_s() > 0.0 && t.start_s() >= m_s.duration_s() && calls)

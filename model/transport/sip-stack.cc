@@ -500,6 +500,25 @@ SipStack::SendUdp(const Message& message, const Peer& to, bool retransmission)
 }
 
 bool
+SipStack::SendRawUdp(std::string_view bytes, const Peer& to)
+{
+    if (!m_udpSocket || bytes.size() > kMaxDatagram)
+    {
+        return false;
+    }
+    ns3::Ptr<ns3::Packet> packet = ns3::Create<ns3::Packet>(
+        reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<uint32_t>(bytes.size()));
+    if (m_udpSocket->SendTo(packet, 0,
+                            ns3::InetSocketAddress(ns3::Ipv4Address(to.address), to.port))
+        < 0)
+    {
+        return false;
+    }
+    ++m_counters.rawDatagramsSent;
+    return true;
+}
+
+bool
 SipStack::SendTcp(const Message& message, const Peer& to, bool retransmission)
 {
     if (!m_enableTcp)

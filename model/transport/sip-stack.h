@@ -63,6 +63,7 @@ struct SipStackCounters
     uint64_t udpMessagesSent = 0;        ///< messages handed to the UDP socket
     uint64_t udpMessagesReceived = 0;    ///< datagrams that parsed as SIP messages
     uint64_t tcpMessagesSent = 0;        ///< messages queued on a TCP connection
+    uint64_t rawDatagramsSent = 0;       ///< SendRawUdp datagrams
     uint64_t tcpMessagesReceived = 0;    ///< messages framed from TCP and parsed
     uint64_t sendErrors = 0;             ///< Send() calls that returned false
     uint64_t parseErrorsAnswered = 0;    ///< bad requests answered statelessly (8.2, 18.3 / 4475)
@@ -208,6 +209,13 @@ class SipStack
      * admission, e.g. 503 for overload, RFC 3261 21.5.4, RFC 6357). Never answer an ACK.
      * \return false when the stack could not send it
      */
+    /**
+     * Sends bytes as one UDP datagram from the stack's port, outside every transaction: text
+     * that need not parse (a hostile or malformed request, RFC 4475). Not traced as a message
+     * (it may not be one); counted in rawDatagramsSent. False when it cannot be sent.
+     */
+    bool SendRawUdp(std::string_view bytes, const Peer& to);
+
     bool SendStatelessResponse(Message& request, const Peer& remote, uint16_t code,
                                std::string_view reason,
                                const std::vector<std::pair<std::string, std::string>>& headers

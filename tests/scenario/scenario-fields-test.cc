@@ -400,6 +400,47 @@ traffic {
     EXPECT_EQ(c.output.find(" 407 x"), std::string::npos) << c.output;
 }
 
+// traffic.hostile: each kind of refused request gets the proxy's answer for it.
+TEST(ScenarioField, HostileTrafficMakesTheProxyRefuseEachKind)
+{
+    const fs::path out
+        = fs::temp_directory_path() / ("sipsim-hostile-" + std::to_string(::getpid()));
+    const auto answers = [&out](const std::string& sets) {
+        fs::remove_all(out);
+        const auto r = sipsim::test::RunCommand(
+            kSipsim, "run " + kSource + "/scenarios/quickstart.textproto --no-progress --out "
+                         + out.string() + " --set outputs.messages=true " + sets);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        std::map<std::pair<uint32_t, std::string>, size_t> byStatus; // first copies sent
+        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        {
+            const auto& m = record.message();
+            if (record.has_message() && m.tx() && !m.retransmission() && m.status() >= 400)
+            {
+                ++byStatus[{m.status(), m.cseq_method()}];
+            }
+        }
+        fs::remove_all(out);
+        return byStatus;
+    };
+    const auto quiet = answers("");
+    const auto hostile = answers("--set traffic.hostile.missing_call_id_per_s=0.2 "
+                                 "--set traffic.hostile.unsupported_proxy_require_per_s=0.2 "
+                                 "--set traffic.hostile.unmatched_cancel_per_s=0.2 "
+                                 "--set traffic.hostile.unknown_method_per_s=0.2 "
+                                 "--set traffic.hostile.unsupported_version_per_s=0.2");
+    // About 60 of each over the 300 s run.
+    const std::vector<std::pair<uint32_t, std::string>> rows{
+        {400, "OPTIONS"}, {420, "INVITE"}, {481, "CANCEL"}, {501, "FROBNICATE"}, {505, "OPTIONS"}};
+    for (const auto& row : rows)
+    {
+        EXPECT_EQ(quiet.count(row), 0u) << row.first;
+        ASSERT_EQ(hostile.count(row), 1u) << row.first << " " << row.second;
+        EXPECT_GT(hostile.at(row), 35u) << row.first;
+        EXPECT_LT(hostile.at(row), 90u) << row.first;
+    }
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {
