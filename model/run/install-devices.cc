@@ -355,7 +355,18 @@ InstallDevices(const sc::Scenario& s, World& w, std::string* error)
             {
                 const std::string user = UserPrefix(p) + std::to_string(p.first_user() + i);
                 passwords[node.domain][user] = p.password();
-                aors.push_back("sip:" + user + "@" + node.domain);
+                // Without a proxy in the domain the users are reached at their node's address
+                // (direct calls, RFC 3665 3.1).
+                std::ostringstream host;
+                if (DomainProxy(w, node.domain).empty())
+                {
+                    host << w.network.AddressOf(g.node());
+                }
+                else
+                {
+                    host << node.domain;
+                }
+                aors.push_back("sip:" + user + "@" + host.str());
             }
         }
     }

@@ -83,8 +83,10 @@ ValidateWithSubjects(const Topology& topology)
     for (const Vertex v : boost::make_iterator_range(boost::vertices(g)))
     {
         const NodeProps& n = g[v];
-        if ((n.role == Role::Phones || n.role == Role::Gateway) && !n.domain.empty()
-            && proxies.count(n.domain) == 0 && reportedMissing.insert(n.domain).second)
+        // Phones of a domain without a proxy call each other directly (RFC 3665 3.1); a
+        // gateway needs its domain's proxy.
+        if (n.role == Role::Gateway && !n.domain.empty() && proxies.count(n.domain) == 0
+            && reportedMissing.insert(n.domain).second)
         {
             errors.push_back({n.name, "domain " + n.domain + " (of " + std::string(RoleName(n.role))
                                           + " node '" + n.name + "') has no proxy"});

@@ -16,8 +16,9 @@ namespace sipsim::topology {
  *
  * - node names are unique ("duplicate node name 'x'");
  * - phones, proxy and gateway nodes have a domain ("phones node 'x' has no domain");
- * - every domain with phones or gateways has exactly one proxy ("domain a.example (of phones
- *   node 'x') has no proxy", "domain a.example has 2 proxies: 'p1', 'p2'");
+ * - every domain with a gateway has a proxy ("domain a.example (of gateway node 'x') has no
+ *   proxy"), and no domain has two ("domain a.example has 2 proxies: 'p1', 'p2'"); phones of a
+ *   domain without a proxy call each other directly (RFC 3665 3.1);
  * - no link joins a node to itself ("link a-a is a self-loop"), no two links join the same
  *   nodes ("duplicate link a-b");
  * - every link has a delay that parses and is not zero ("link a-b has no delay", "link a-b:

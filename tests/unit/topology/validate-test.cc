@@ -70,10 +70,14 @@ TEST(ValidateTest, GatewayWithoutPathToItsProxy)
 
 TEST(ValidateTest, DomainWithoutProxy)
 {
+    // Phones without a proxy call directly (RFC 3665 3.1); a gateway needs its domain's proxy.
     Topology t = TwoDomains();
     t.AddNode({"phones-c", Role::Phones, "c.example", ""});
     t.AddLink("phones-c", "r", Delay("1ms"));
-    EXPECT_EQ(Validate(t), Errors{"domain c.example (of phones node 'phones-c') has no proxy"});
+    EXPECT_EQ(Validate(t), Errors{});
+    t.AddNode({"gw-c", Role::Gateway, "c.example", ""});
+    t.AddLink("gw-c", "r", Delay("1ms"));
+    EXPECT_EQ(Validate(t), Errors{"domain c.example (of gateway node 'gw-c') has no proxy"});
 }
 
 TEST(ValidateTest, DomainWithTwoProxies)
