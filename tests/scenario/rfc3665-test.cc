@@ -22,9 +22,10 @@ namespace fs = std::filesystem;
 const std::string kSource = SIPSIM_SOURCE_DIR;
 const std::string kSipsim = SIPSIM_BINARY;
 
-/// "alice -> bob INVITE" for every message of the run's first call, in the order sent.
+/// "alice -> bob INVITE" for every message of the run's first dialog or registration that
+/// starts with a `method` request (its Call-ID), in the order sent.
 std::vector<std::string>
-FirstCallLadder(const std::string& scenario)
+FirstCallLadder(const std::string& scenario, const std::string& method = "INVITE")
 {
     const fs::path out
         = fs::temp_directory_path() / ("sipsim-rfc3665-" + std::to_string(::getpid()));
@@ -51,10 +52,18 @@ FirstCallLadder(const std::string& scenario)
     std::string callId;
     for (const auto& record : trace.records)
     {
-        if (record.has_message() && (callId.empty() || record.message().call_id() == callId))
+        if (!record.has_message())
         {
-            callId = record.message().call_id();
-            messages.push_back(&record.message());
+            continue;
+        }
+        const auto& m = record.message();
+        if (callId.empty() && m.tx() && m.method() == method)
+        {
+            callId = m.call_id();
+        }
+        if (!callId.empty() && m.call_id() == callId)
+        {
+            messages.push_back(&m);
         }
     }
     std::vector<bool> used(messages.size(), false);
@@ -92,6 +101,31 @@ TEST(Rfc3665, DirectSessionEstablishment31)
     EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.1-direct-session.textproto"),
               (Ladder{"alice -> bob INVITE", "bob -> alice 180", "bob -> alice 200",
                       "alice -> bob ACK", "bob -> alice BYE", "alice -> bob 200"}));
+}
+
+// RFC 3665 2.1: F1 REGISTER, F2 401, F3 REGISTER (with credentials), F4 200.
+TEST(Rfc3665, SuccessfulNewRegistration21)
+{
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/2.1-new-registration.textproto", "REGISTER"),
+        (Ladder{"bob -> registrar REGISTER", "registrar -> bob 401", "bob -> registrar REGISTER",
+                "registrar -> bob 200"}));
+}
+
+// RFC 3665 3.2: F1 INVITE, F2 407, F3 ACK, F4 INVITE, F5 INVITE to proxy 2 and F6 100 (here
+// the 100 first: README), F7 INVITE to Bob and F8 100 (likewise), F9-F11 180, F12-F14 200,
+// F15-F17 ACK (record-routed), F18-F20 BYE from Bob, F21-F23 200.
+TEST(Rfc3665, SessionThroughTwoProxies32)
+{
+    EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.2-two-proxies.textproto"),
+              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 407",  "alice -> proxy1 ACK",
+                      "alice -> proxy1 INVITE", "proxy1 -> alice 100",  "proxy1 -> proxy2 INVITE",
+                      "proxy2 -> proxy1 100",   "proxy2 -> bob INVITE", "bob -> proxy2 180",
+                      "proxy2 -> proxy1 180",   "proxy1 -> alice 180",  "bob -> proxy2 200",
+                      "proxy2 -> proxy1 200",   "proxy1 -> alice 200",  "alice -> proxy1 ACK",
+                      "proxy1 -> proxy2 ACK",   "proxy2 -> bob ACK",    "bob -> proxy2 BYE",
+                      "proxy2 -> proxy1 BYE",   "proxy1 -> alice BYE",  "alice -> proxy1 200",
+                      "proxy1 -> proxy2 200",   "proxy2 -> bob 200"}));
 }
 
 } // namespace
