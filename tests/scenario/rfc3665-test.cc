@@ -128,4 +128,44 @@ TEST(Rfc3665, SessionThroughTwoProxies32)
                       "proxy1 -> proxy2 200",   "proxy2 -> bob 200"}));
 }
 
+// RFC 3665 3.3: F1-F3 407 from proxy 1 and its ACK, F4 INVITE, F5/F6 forwarded and 100,
+// F7 407 from proxy 2, F8 its ACK, F9 407 passed to Alice, F10 ACK, F11 INVITE with both
+// credentials, then as in 3.2.
+TEST(Rfc3665, MultipleProxyAuthentication33)
+{
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/3.3-multiple-proxy-auth.textproto"),
+        (Ladder{"alice -> proxy1 INVITE",  "proxy1 -> alice 407",    "alice -> proxy1 ACK",
+                "alice -> proxy1 INVITE",  "proxy1 -> alice 100",    "proxy1 -> proxy2 INVITE",
+                "proxy2 -> proxy1 407",    "proxy1 -> proxy2 ACK",   "proxy1 -> alice 407",
+                "alice -> proxy1 ACK",     "alice -> proxy1 INVITE", "proxy1 -> alice 100",
+                "proxy1 -> proxy2 INVITE", "proxy2 -> proxy1 100",   "proxy2 -> bob INVITE",
+                "bob -> proxy2 180",       "proxy2 -> proxy1 180",   "proxy1 -> alice 180",
+                "bob -> proxy2 200",       "proxy2 -> proxy1 200",   "proxy1 -> alice 200",
+                "alice -> proxy1 ACK",     "proxy1 -> proxy2 ACK",   "proxy2 -> bob ACK",
+                "bob -> proxy2 BYE",       "proxy2 -> proxy1 BYE",   "proxy1 -> alice BYE",
+                "alice -> proxy1 200",     "proxy1 -> proxy2 200",   "proxy2 -> bob 200"}));
+}
+
+// RFC 3665 3.8: INVITE, 100, 180s, then F6 CANCEL, F7 200, F8 CANCEL, F9 200, F10 487, F11
+// ACK, F12 487, F13 ACK.
+TEST(Rfc3665, UnsuccessfulNoAnswer38)
+{
+    EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.8-no-answer.textproto"),
+              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> bob INVITE",
+                      "bob -> proxy1 180", "proxy1 -> alice 180", "alice -> proxy1 CANCEL",
+                      "proxy1 -> alice 200", "proxy1 -> bob CANCEL", "bob -> proxy1 200",
+                      "bob -> proxy1 487", "proxy1 -> bob ACK", "proxy1 -> alice 487",
+                      "alice -> proxy1 ACK"}));
+}
+
+// RFC 3665 3.9: INVITE, 100, F4 486 from Bob, F5 ACK, F6 486 to Alice, F7 ACK.
+TEST(Rfc3665, UnsuccessfulBusy39)
+{
+    EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.9-busy.textproto"),
+              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> bob INVITE",
+                      "bob -> proxy1 486", "proxy1 -> bob ACK", "proxy1 -> alice 486",
+                      "alice -> proxy1 ACK"}));
+}
+
 } // namespace
