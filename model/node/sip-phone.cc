@@ -84,6 +84,13 @@ SipPhone::GetTypeId()
                             ns3::TimeValue(ns3::Seconds(0)),
                             ns3::MakeTimeAccessor(&SipPhone::m_registerRetry),
                             ns3::MakeTimeChecker(ns3::Seconds(0)))
+              .AddAttribute("ReuseCredentials",
+                            "A registration refresh carries credentials for the last challenge "
+                            "at its next nonce-count (RFC 3261 22.1), saving the 401 round trip "
+                            "while the nonce is valid.",
+                            ns3::BooleanValue(false),
+                            ns3::MakeBooleanAccessor(&SipPhone::m_reuseCredentials),
+                            ns3::MakeBooleanChecker())
               .AddAttribute("DoNotDisturb",
                             "Every user has do-not-disturb on: incoming calls get the profile's "
                             "USER_BUSY response (486).",
@@ -227,6 +234,7 @@ SipPhone::CreateUa(uint32_t index)
     config.contactQ = pending.contactQ;
     config.transport = pending.transport;
     config.registerExpires = m_registerExpires;
+    config.reuseCredentials = m_reuseCredentials;
     config.allowBasicAuth = profile::SupportsAuth(*m_profile, profile::BASIC);
     // The INVITE Expires fail-safe (RFC 3261 13.3.1 says 487; the profile may say 408).
     const ns3::Time expires = m_inviteExpires.IsStrictlyPositive()

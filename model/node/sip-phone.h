@@ -242,6 +242,7 @@ class SipPhone
     ns3::Time m_optionsInterval;
     bool m_followRedirects = false;
     ns3::Time m_registerRetry;
+    bool m_reuseCredentials = false;
     ns3::EventId m_optionsEvent;
     uint32_t m_optionsNext = 0; ///< the user whose keep-alive is next
     uint32_t m_maxRetries = 1;

@@ -248,6 +248,10 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
         helper.SetAttribute("AnsweredHoldingTime",
                             ns3::StringValue(VariableOf(user.holding(), "")));
     }
+    if (p.reuse_credentials())
+    {
+        helper.SetAttribute("ReuseCredentials", ns3::BooleanValue(true));
+    }
     if (p.follow_redirects())
     {
         helper.SetAttribute("FollowRedirects", ns3::BooleanValue(true));

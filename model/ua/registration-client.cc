@@ -38,8 +38,36 @@ RegistrationClient::Register()
         m_queued = Queued::Register;
         return true;
     }
+    return SendRegister();
+}
+
+bool
+RegistrationClient::SendRegister()
+{
     m_authTried = 0;
     m_authRetries = 0;
+    if (m_ua.GetConfig().reuseCredentials)
+    {
+        // RFC 3261 22.1: credentials for a realm may be sent before a challenge; the nonce of
+        // the last 401 (and 407) answered, at its next nonce-count (RFC 2617 3.2.2). A stale
+        // or unknown nonce is challenged again as usual.
+        const UaConfig& config = m_ua.GetConfig();
+        std::string preemptive[2];
+        for (int k = 0; k < 2; ++k)
+        {
+            if (!m_challenges[k].empty())
+            {
+                bool ignored = false;
+                preemptive[k]
+                    = m_ua.AnswerChallenge(m_challenges[k], "REGISTER", config.registrarUri, {},
+                                           &ignored, ++m_nonceCounts[k]);
+            }
+        }
+        if (!preemptive[0].empty() || !preemptive[1].empty())
+        {
+            return Send(m_wanted, preemptive[0], false, preemptive[1]);
+        }
+    }
     return Send(m_wanted, {}, false);
 }
 
@@ -63,7 +91,8 @@ RegistrationClient::Unregister()
 }
 
 bool
-RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth)
+RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth,
+                         const std::string& proxyAuthorization)
 {
     const UaConfig& config = m_ua.GetConfig();
     std::optional<Peer> peer = config.registrar;
@@ -109,6 +138,10 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
                     other == 1 ? HeaderId::ProxyAuthorization : HeaderId::Authorization, again);
             }
         }
+    }
+    if (!proxyAuthorization.empty())
+    {
+        request.AddHeader(HeaderId::ProxyAuthorization, proxyAuthorization);
     }
     m_ua.Finish(&request);
     m_txn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, 0, RequestPurpose::Register},
@@ -262,9 +295,7 @@ RegistrationClient::ScheduleRefresh()
             m_queued = Queued::Register;
             return;
         }
-        m_authTried = 0;
-        m_authRetries = 0;
-        if (!Send(m_wanted, {}, false))
+        if (!SendRegister())
         {
             Fail(503);
         }

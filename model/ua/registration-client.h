@@ -63,8 +63,14 @@ class RegistrationClient
     void OnFailure(TransactionId id, TransactionFailure failure);
 
   private:
-    /// Sends a REGISTER asking for expires seconds, with credentials when given.
-    bool Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth);
+    /// Starts a REGISTER operation for m_wanted (a registration or a refresh): a fresh round of
+    /// authentication, with credentials sent before a challenge when reuseCredentials is set.
+    bool SendRegister();
+
+    /// Sends a REGISTER asking for expires seconds, with credentials when given (and a
+    /// Proxy-Authorization of its own: the preemptive answer to an earlier 407).
+    bool Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth,
+              const std::string& proxyAuthorization = {});
     void OnSuccess(const Message& response);
     void Fail(uint16_t status);
     /// Starts the queued operation, if any, once nothing is in flight.

@@ -76,6 +76,10 @@ struct UaConfig
     /// preference among the AOR's contacts, which a forking proxy tries in q order, 16.6);
     /// none: no q parameter (the registrar's default, 1).
     std::optional<uint16_t> contactQ;
+    /// A refresh (any REGISTER after the first) carries credentials for the last challenges
+    /// answered, at their next nonce-count, before being challenged (RFC 3261 22.1): no 401
+    /// round trip while the nonce is valid. False: every REGISTER is challenged afresh.
+    bool reuseCredentials = false;
     /**
      * A binding granted for E seconds is refreshed at max(E - registerRefreshMargin, E / 2)
      * seconds after the 200 (OK) arrived (RFC 3261 10.2.4 leaves the time to the UA): late

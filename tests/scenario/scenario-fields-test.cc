@@ -441,6 +441,40 @@ TEST(ScenarioField, HostileTrafficMakesTheProxyRefuseEachKind)
     }
 }
 
+// groups[i].phones.reuse_credentials: refreshes carry credentials for the last challenge and
+// are not challenged again while the nonce is valid (RFC 3261 22.1).
+TEST(ScenarioField, ReuseCredentialsSavesTheChallengeOfEveryRefresh)
+{
+    const fs::path out = fs::temp_directory_path() / ("sipsim-reuse-" + std::to_string(::getpid()));
+    const auto challenges = [&out](const std::string& sets) {
+        fs::remove_all(out);
+        const auto r = sipsim::test::RunCommand(
+            kSipsim, "run " + kSource
+                         + "/scenarios/rfc3665/2.1-new-registration.textproto "
+                           "--no-progress --out "
+                         + out.string()
+                         + " --set duration_s=300 --set groups[0].phones.register_expires_s=60 "
+                         + sets);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        std::pair<size_t, size_t> registers401{0, 0};
+        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        {
+            const auto& m = record.message();
+            if (record.has_message() && m.tx())
+            {
+                registers401.first += m.method() == "REGISTER" ? 1 : 0;
+                registers401.second += m.status() == 401 ? 1 : 0;
+            }
+        }
+        fs::remove_all(out);
+        return registers401;
+    };
+    // A refresh every 30 s over 300 s: 10 registrations.
+    EXPECT_EQ(challenges(""), (std::pair<size_t, size_t>{20, 10}));
+    EXPECT_EQ(challenges("--set groups[0].phones.reuse_credentials=true"),
+              (std::pair<size_t, size_t>{11, 1}));
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {
