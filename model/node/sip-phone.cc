@@ -486,6 +486,35 @@ SipPhone::Register(uint32_t index)
     return m_users[index].ua->Register();
 }
 
+bool
+SipPhone::RegistrationAction(uint32_t index, RegistrationRequest request)
+{
+    if (index >= m_users.size() || m_users[index].ua == nullptr)
+    {
+        return false;
+    }
+    UserAgent& ua = *m_users[index].ua;
+    switch (request)
+    {
+        case RegistrationRequest::Register:
+            return ua.Register();
+        case RegistrationRequest::Unregister:
+            return ua.Unregister();
+        case RegistrationRequest::RemoveAll:
+            return ua.UnregisterAll();
+        case RegistrationRequest::QueryBindings:
+            return ua.QueryBindings();
+    }
+    return false;
+}
+
+void
+SipPhone::OnBindingsQueried(UserAgent& ua, size_t contacts)
+{
+    (void) ua, (void) contacts;
+    ++m_counters.bindingsQueried;
+}
+
 sdp::SdpParams
 SipPhone::SdpParams(uint32_t index) const
 {

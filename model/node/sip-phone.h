@@ -66,6 +66,7 @@ struct SipPhoneCounters
     uint64_t registrations = 0;   ///< successful REGISTERs
     uint64_t registrationFailures = 0;
     uint64_t reregistrations = 0;   ///< REGISTERs after a failure or a keep-alive outage
+    uint64_t bindingsQueried = 0;   ///< answers to RegistrationAction QueryBindings
     uint64_t redirectsFollowed = 0; ///< INVITEs sent again to a Contact of a 3xx
     uint64_t optionsSent = 0;       ///< keep-alive OPTIONS sent (OptionsInterval)
     uint64_t optionsAnswered = 0;   ///< ... answered 2xx
@@ -112,6 +113,18 @@ class SipPhone
 
     /// Starts registration (with refresh) of a user now.
     bool Register(uint32_t user);
+
+    /// What a user can ask its registrar (RFC 3665 2.2-2.4), for RegistrationAction.
+    enum class RegistrationRequest
+    {
+        Register,     ///< register (again): the user's binding
+        Unregister,   ///< remove the user's own binding (Expires: 0)
+        RemoveAll,    ///< remove every binding of the AOR ("Contact: *")
+        QueryBindings ///< list the AOR's bindings (no Contact)
+    };
+
+    /// Sends a user's REGISTER of that kind now; false when it cannot be sent.
+    bool RegistrationAction(uint32_t user, RegistrationRequest request);
 
     const profile::DeviceProfile& GetProfile() const;
 
@@ -221,6 +234,7 @@ class SipPhone
     std::optional<Duration> OnInviteRejected(UserAgent& ua, CallHandle call,
                                              const Message& response) override;
     void OnOptionsResponse(UserAgent& ua, uint16_t status) override;
+    void OnBindingsQueried(UserAgent& ua, size_t contacts) override;
 
     // Attributes
     std::string m_profileName;

@@ -146,6 +146,34 @@ ScheduleFaults(const sc::Scenario& s, World& w, trace::TraceRecorder& recorder)
                 });
                 break;
             }
+            case sc::Fault::kRegistration:
+            {
+                const std::string node = f.registration().node();
+                const auto phone = w.phones.count(node) ? w.phones[node] : nullptr;
+                if (!phone)
+                {
+                    break;
+                }
+                const auto kind = f.registration().kind();
+                const auto request = kind == sc::RegistrationAction::UNREGISTER
+                                         ? SipPhone::RegistrationRequest::Unregister
+                                     : kind == sc::RegistrationAction::REMOVE_ALL
+                                         ? SipPhone::RegistrationRequest::RemoveAll
+                                     : kind == sc::RegistrationAction::QUERY
+                                         ? SipPhone::RegistrationRequest::QueryBindings
+                                         : SipPhone::RegistrationRequest::Register;
+                const uint32_t users = static_cast<uint32_t>(w.phoneAors[node].size());
+                ns3::Simulator::Schedule(at, [&recorder, phone, node, kind, request, users]() {
+                    for (uint32_t i = 0; i < users; ++i)
+                    {
+                        phone->RegistrationAction(i, request);
+                    }
+                    recorder.RecordFault("phones " + node + ": registration "
+                                             + sc::RegistrationAction::Kind_Name(kind),
+                                         trace::OTHER);
+                });
+                break;
+            }
             default:
                 break;
         }

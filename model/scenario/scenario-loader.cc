@@ -1894,9 +1894,17 @@ class Validator
                     CheckNodeRef(path + ".capacity.node", f.capacity().node(), PROXY);
                     CheckCapacity(path + ".capacity.capacity", f.capacity().capacity());
                     break;
+                case Fault::kRegistration:
+                    CheckNodeRef(path + ".registration.node", f.registration().node(), PHONES);
+                    if (!RegistrationAction::Kind_IsValid(f.registration().kind()))
+                    {
+                        Error(path + ".registration.kind", "unknown kind (REGISTER, UNREGISTER, "
+                                                           "REMOVE_ALL or QUERY)");
+                    }
+                    break;
                 default:
-                    Error(path, "a fault needs a kind: link_loss, link_state, node_crash or "
-                                "capacity");
+                    Error(path, "a fault needs a kind: link_loss, link_state, node_crash, "
+                                "capacity or registration");
                     break;
             }
         }

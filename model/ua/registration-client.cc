@@ -72,6 +72,45 @@ RegistrationClient::SendRegister()
 }
 
 bool
+RegistrationClient::UnregisterAll()
+{
+    if (m_txn != 0)
+    {
+        return false;
+    }
+    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
+    m_refreshTimer = 0;
+    m_refreshAt = Duration::max();
+    m_authTried = 0;
+    m_authRetries = 0;
+    m_kind = Kind::Wildcard;
+    if (!Send(0, {}, false))
+    {
+        m_kind = Kind::Bindings;
+        return false;
+    }
+    return true;
+}
+
+bool
+RegistrationClient::Query()
+{
+    if (m_txn != 0)
+    {
+        return false;
+    }
+    m_authTried = 0;
+    m_authRetries = 0;
+    m_kind = Kind::Query;
+    if (!Send(m_asked, {}, false))
+    {
+        m_kind = Kind::Bindings;
+        return false;
+    }
+    return true;
+}
+
+bool
 RegistrationClient::Unregister()
 {
     // Refreshing stops now, also when the un-REGISTER has to wait for the REGISTER in flight:
@@ -108,16 +147,25 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
     // RFC 3261 10.2: To and From are the AOR; the Call-ID stays and CSeq counts up (10.2.4);
     // the Contact carries the expiry asked for, as does Expires (10.2.1.1).
     ++m_cseq;
-    m_asked = expires;
     Message request
         = m_ua.NewRequest("REGISTER", config.registrarUri, config.aor, m_callId, m_fromTag, m_cseq);
-    std::string contact = m_ua.ContactValue(expires);
-    if (m_ua.GetConfig().contactQ)
+    if (m_kind == Kind::Wildcard)
     {
-        contact += ";q=" + FormatQValue(*m_ua.GetConfig().contactQ);
+        m_asked = 0;
+        request.AddHeader(HeaderId::Contact, "*");
+        request.AddHeader(HeaderId::Expires, "0");
     }
-    request.AddHeader(HeaderId::Contact, contact);
-    request.AddHeader(HeaderId::Expires, std::to_string(expires));
+    else if (m_kind == Kind::Bindings)
+    {
+        m_asked = expires;
+        std::string contact = m_ua.ContactValue(expires);
+        if (m_ua.GetConfig().contactQ)
+        {
+            contact += ";q=" + FormatQValue(*m_ua.GetConfig().contactQ);
+        }
+        request.AddHeader(HeaderId::Contact, contact);
+        request.AddHeader(HeaderId::Expires, std::to_string(expires));
+    }
     if (!authHeaderValue.empty())
     {
         request.AddHeader(proxyAuth ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
@@ -150,7 +198,11 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
     {
         return false;
     }
-    m_state = expires > 0 ? State::Registering : State::Unregistering;
+    if (m_kind != Kind::Query)
+    {
+        m_state
+            = expires > 0 && m_kind == Kind::Bindings ? State::Registering : State::Unregistering;
+    }
     return true;
 }
 
@@ -225,6 +277,17 @@ void
 RegistrationClient::OnSuccess(const Message& response)
 {
     UserAgent& ua = m_ua;
+    const Kind kind = m_kind;
+    m_kind = Kind::Bindings;
+    if (kind == Kind::Query)
+    {
+        RunQueued();
+        if (ua.m_listener != nullptr)
+        {
+            ua.m_listener->OnBindingsQueried(ua, response.GetContacts().size());
+        }
+        return;
+    }
     if (m_asked == 0)
     {
         m_granted = 0;
@@ -306,11 +369,17 @@ void
 RegistrationClient::Fail(uint16_t status)
 {
     UserAgent& ua = m_ua;
-    m_ua.m_host.m_timers.Cancel(m_refreshTimer);
-    m_refreshTimer = 0;
-    m_refreshAt = Duration::max();
-    m_granted = 0;
-    m_state = State::Unregistered;
+    // A failed query leaves the binding (and its refresh) as it was; any other failed
+    // REGISTER ends it.
+    if (m_kind != Kind::Query)
+    {
+        m_ua.m_host.m_timers.Cancel(m_refreshTimer);
+        m_refreshTimer = 0;
+        m_refreshAt = Duration::max();
+        m_granted = 0;
+        m_state = State::Unregistered;
+    }
+    m_kind = Kind::Bindings;
     RunQueued();
     if (ua.m_listener != nullptr)
     {

@@ -51,6 +51,14 @@ class RegistrationClient
     /// Removes the binding (Expires: 0); queued while another REGISTER is in flight.
     bool Unregister();
 
+    /// REGISTER with "Contact: *" and Expires: 0 (RFC 3261 10.2.2); false while one is in
+    /// flight.
+    bool UnregisterAll();
+
+    /// REGISTER without Contact: the registrar lists the bindings (RFC 3261 10.2.3); false
+    /// while one is in flight.
+    bool Query();
+
     State GetState() const { return m_state; }
 
     /// The expiry granted by the last 200, in seconds (0 when not registered).
@@ -63,6 +71,14 @@ class RegistrationClient
     void OnFailure(TransactionId id, TransactionFailure failure);
 
   private:
+    /// What the REGISTER in flight asks for.
+    enum class Kind : uint8_t
+    {
+        Bindings, ///< our Contact with m_asked (0: remove it)
+        Wildcard, ///< "Contact: *", Expires: 0: every binding of the AOR (10.2.2)
+        Query,    ///< no Contact: the bindings are listed (10.2.3)
+    };
+
     /// Starts a REGISTER operation for m_wanted (a registration or a refresh): a fresh round of
     /// authentication, with credentials sent before a challenge when reuseCredentials is set.
     bool SendRegister();
@@ -81,7 +97,8 @@ class RegistrationClient
     std::string m_callId;
     std::string m_fromTag;
     uint32_t m_cseq = 0;
-    uint32_t m_asked = 0;  ///< expires of the REGISTER in flight
+    uint32_t m_asked = 0; ///< expires of the REGISTER in flight
+    Kind m_kind = Kind::Bindings;
     uint32_t m_wanted = 0; ///< expires to ask for (raised by 423)
     uint32_t m_granted = 0;
     TransactionId m_txn = 0;

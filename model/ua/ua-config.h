@@ -214,6 +214,9 @@ eturn nullopt (the default): the call fails with OnCallFailed(status, reason).
     /// The binding was removed (200 to REGISTER with Expires: 0).
     virtual void OnUnregistered(UserAgent& ua) { (void) ua; }
 
+    /// The registrar's answer to a query (UserAgent::QueryBindings): the AOR's contacts.
+    virtual void OnBindingsQueried(UserAgent& ua, size_t contacts) { (void) ua, (void) contacts; }
+
     /// The final response to an OPTIONS sent with UserAgent::SendOptions (408/503 as above).
     virtual void OnOptionsResponse(UserAgent& ua, uint16_t status) { (void) ua, (void) status; }
 };

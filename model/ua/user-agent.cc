@@ -402,6 +402,26 @@ UserAgent::Unregister()
 }
 
 bool
+UserAgent::UnregisterAll()
+{
+    if (!m_registration)
+    {
+        m_registration = std::make_unique<RegistrationClient>(*this);
+    }
+    return m_registration->UnregisterAll();
+}
+
+bool
+UserAgent::QueryBindings()
+{
+    if (!m_registration)
+    {
+        m_registration = std::make_unique<RegistrationClient>(*this);
+    }
+    return m_registration->Query();
+}
+
+bool
 UserAgent::IsRegistered() const
 {
     return m_registration != nullptr && m_registration->GetGrantedExpires() > 0;

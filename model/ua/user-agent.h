@@ -118,6 +118,14 @@ class UserAgent
     /// Removes the binding (Expires: 0) and stops refreshing.
     bool Unregister();
 
+    /// Removes every binding of the AOR, other devices' too: REGISTER with "Contact: *" and
+    /// Expires: 0 (RFC 3261 10.2.2, RFC 3665 2.4); OnUnregistered follows.
+    bool UnregisterAll();
+
+    /// Asks the registrar for the AOR's bindings: REGISTER without Contact (RFC 3261 10.2.3,
+    /// RFC 3665 2.3); OnBindingsQueried reports them. False while a REGISTER is in flight.
+    bool QueryBindings();
+
     bool IsRegistered() const;
 
     /// The registration client; nullptr before the first Register.

@@ -475,6 +475,41 @@ TEST(ScenarioField, ReuseCredentialsSavesTheChallengeOfEveryRefresh)
               (std::pair<size_t, size_t>{11, 1}));
 }
 
+// faults[i].registration: the carols' desk phones remove all bindings (RFC 3665 2.4: calls to
+// carols then get 404), remove their own (one contact left: 302 instead of 300), or only ask
+// (2.3: nothing changes).
+TEST(ScenarioField, RegistrationActionsChangeTheBindingsARedirectServerReturns)
+{
+    const std::string s = kSource + "/scenarios/redirect-server.textproto";
+    const auto statuses = [&s](const std::string& kind) {
+        const Calls c = RunSipsim(
+            s, kind.empty()
+                   ? ""
+                   : "--set faults[0].at_s=50 --set faults[0].registration.node=carol-desk "
+                     "--set faults[0].registration.kind="
+                         + kind);
+        std::map<int, long> byStatus;
+        std::smatch m;
+        for (std::string rest = c.output;
+             std::regex_search(rest, m, std::regex(" (\\d{3}) x(\\d+)")); rest = m.suffix())
+        {
+            byStatus[std::stoi(m[1])] = std::stol(m[2]);
+        }
+        return byStatus;
+    };
+    auto none = statuses("");
+    auto removeAll = statuses("REMOVE_ALL");
+    auto unregister = statuses("UNREGISTER");
+    const auto query = statuses("QUERY");
+    EXPECT_EQ(query, none);
+    EXPECT_GT(removeAll[404], none[404] + 10);
+    EXPECT_LT(removeAll[300], none[300]);
+    EXPECT_EQ(removeAll[302], none[302]) << "bob's bindings are left alone";
+    EXPECT_EQ(unregister[404], none[404]);
+    EXPECT_GT(unregister[302], none[302] + 10) << "the soft phones' one contact is left";
+    EXPECT_EQ(unregister[300] + unregister[302], none[300] + none[302]);
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {

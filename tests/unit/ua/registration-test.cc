@@ -288,3 +288,71 @@ TEST_F(RegistrationTest, RequestsWhileOneIsInFlightAreQueued)
 
 } // namespace
 } // namespace sipsim::test
+
+namespace sipsim::test {
+namespace {
+
+/// Records OnBindingsQueried too.
+class QueryListener : public RecordingListener
+{
+  public:
+    using RecordingListener::RecordingListener;
+    std::vector<size_t> queried;
+    void OnBindingsQueried(UserAgent&, size_t contacts) override { queried.push_back(contacts); }
+};
+
+class RegistrationQueryTest : public ::testing::Test
+{
+  protected:
+    FakeClock clock;
+    SimNetwork net{clock, 10ms};
+    TransactionLayer& layerA = net.AddNode("10.0.0.1");
+    TransactionLayer& layerR = net.AddNode("10.0.0.10");
+    FakeRegistrar registrar{layerR, clock};
+    QueryListener events{clock};
+    UaHost host{layerA, clock, net.GetTransport(layerA)};
+    UserAgent* alice = host.AddUserAgent(
+        [] {
+            UaConfig config;
+            config.aor = "sip:alice@example.com";
+            config.password = "secret";
+            config.registrarUri = "sip:example.com";
+            config.registrar = Peer{TransportProtocol::Udp, *ParseIpv4("10.0.0.10"), 5060};
+            return config;
+        }(),
+        &events);
+};
+
+// RFC 3665 2.3 (RFC 3261 10.2.3): a REGISTER without Contact lists the bindings and changes
+// nothing of the client's own.
+TEST_F(RegistrationQueryTest, QueryListsTheBindingsAndKeepsTheRegistration)
+{
+    ASSERT_TRUE(alice->Register());
+    clock.RunUntil(1s);
+    ASSERT_TRUE(alice->IsRegistered());
+    ASSERT_TRUE(alice->QueryBindings());
+    clock.RunUntil(2s);
+    const Message query = Reparse(net.Requests("REGISTER").back());
+    EXPECT_FALSE(query.HasHeader(HeaderId::Contact));
+    EXPECT_FALSE(query.HasHeader(HeaderId::Expires));
+    EXPECT_EQ(events.queried, (std::vector<size_t>{1})); // the fake's other binding
+    EXPECT_TRUE(alice->IsRegistered());
+    EXPECT_EQ(alice->GetRegistration()->GetGrantedExpires(), 3600u);
+}
+
+// RFC 3665 2.4 (RFC 3261 10.2.2): "Contact: *" with Expires: 0 removes every binding.
+TEST_F(RegistrationQueryTest, UnregisterAllSendsTheWildcard)
+{
+    ASSERT_TRUE(alice->Register());
+    clock.RunUntil(1s);
+    ASSERT_TRUE(alice->UnregisterAll());
+    clock.RunUntil(2s);
+    const Message all = Reparse(net.Requests("REGISTER").back());
+    EXPECT_EQ(all.FindHeader(HeaderId::Contact), std::optional<std::string_view>("*"));
+    EXPECT_EQ(all.FindHeader(HeaderId::Expires), std::optional<std::string_view>("0"));
+    EXPECT_FALSE(alice->IsRegistered());
+    EXPECT_EQ(alice->GetRegistration()->GetState(), RegistrationClient::State::Unregistered);
+}
+
+} // namespace
+} // namespace sipsim::test
