@@ -20,14 +20,27 @@ NS_OBJECT_ENSURE_REGISTERED(SipProxy);
 
 namespace {
 
-/// "10.1.2.2:5060" or "10.1.2.2" (port 5060); aborts with the attribute's name when bad.
+/// "10.1.2.2:5060" or "10.1.2.2" (port 5060), optionally ";transport=tcp" (UDP otherwise);
+/// aborts with the attribute's name when bad.
 Peer
-ParsePeer(const std::string& text, const char* attribute)
+ParsePeer(const std::string& written, const char* attribute)
 {
+    std::string text = written;
+    Peer peer;
+    const auto params = text.find(';');
+    if (params != std::string::npos)
+    {
+        const std::string param = text.substr(params + 1);
+        const auto transport
+            = param.rfind("transport=", 0) == 0 ? LookupTransport(param.substr(10)) : std::nullopt;
+        NS_ABORT_MSG_IF(!transport, "SipProxy " << attribute << ": '" << written
+                                                << "' has a parameter other than transport=");
+        peer.transport = *transport;
+        text = text.substr(0, params);
+    }
     const auto colon = text.find(':');
     const auto address = ParseIpv4(text.substr(0, colon));
     NS_ABORT_MSG_IF(!address, "SipProxy " << attribute << ": '" << text << "' is not IPv4[:port]");
-    Peer peer;
     peer.address = *address;
     if (colon != std::string::npos)
     {

@@ -152,13 +152,24 @@ InstallProxy(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Node
         for (const auto& r : p.routes())
         {
             std::ostringstream os;
-            os << r.domain() << "=" << w.network.AddressOf(r.next_hop_node()) << ":5060";
+            os << r.domain() << "=" << w.network.AddressOf(r.next_hop_node()) << ":5060"
+               << (r.transport() == sc::TCP ? ";transport=tcp" : "");
             routes += (routes.empty() ? "" : ",") + os.str();
         }
     }
     else
     {
         routes = w.network.ProxyRoutesAttribute(g.node());
+        if (p.route_transport() == sc::TCP && !routes.empty())
+        {
+            std::string tcp;
+            std::istringstream each(routes);
+            for (std::string route; std::getline(each, route, ',');)
+            {
+                tcp += (tcp.empty() ? "" : ",") + route + ";transport=tcp";
+            }
+            routes = tcp;
+        }
     }
     helper.SetAttribute("Routes", ns3::StringValue(routes));
     SetAttributes(helper, g);

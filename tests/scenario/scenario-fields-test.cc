@@ -510,6 +510,36 @@ TEST(ScenarioField, RegistrationActionsChangeTheBindingsARedirectServerReturns)
     EXPECT_EQ(unregister[300] + unregister[302], none[300] + none[302]);
 }
 
+// groups[i].proxy.routes[j].transport and proxy.route_transport: the hop between proxies goes
+// over TCP, for a static route and for the routes the topology computes.
+TEST(ScenarioField, RouteTransportCarriesTheProxyHopOverTcp)
+{
+    const fs::path out
+        = fs::temp_directory_path() / ("sipsim-route-tcp-" + std::to_string(::getpid()));
+    const auto tcpMessages = [&out](const std::string& scenario, const std::string& sets) {
+        fs::remove_all(out);
+        const auto r = sipsim::test::RunCommand(
+            kSipsim, "run " + kSource + "/scenarios/" + scenario + " --no-progress --out "
+                         + out.string() + " --set outputs.messages=true " + sets);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        size_t tcp = 0;
+        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        {
+            tcp += record.has_message() && record.message().transport() == sipsim::trace::TCP;
+        }
+        fs::remove_all(out);
+        return tcp;
+    };
+    EXPECT_EQ(tcpMessages("quickstart.textproto", ""), 0u);
+    EXPECT_GT(tcpMessages("quickstart.textproto", "--set groups[2].proxy.routes[0].transport=TCP "
+                                                  "--set groups[3].proxy.routes[0].transport=TCP"),
+              200u);
+    EXPECT_EQ(tcpMessages("rfc3665/3.2-two-proxies.textproto", ""), 0u);
+    EXPECT_GT(tcpMessages("rfc3665/3.2-two-proxies.textproto",
+                          "--set groups[2].proxy.route_transport=TCP"),
+              10u);
+}
+
 // expectations[i] on a metric without samples: violated with the reason, never NaN.
 TEST(ScenarioField, AnExpectationOnAMetricWithoutSamplesFailsSayingSo)
 {
