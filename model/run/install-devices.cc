@@ -42,35 +42,45 @@ VariableOf(const sc::Distribution& d, const std::string& fallback)
     return os.str();
 }
 
+namespace {
+
+/**
+ * Sets a random-variable attribute of an object already made: the scenario's distribution when
+ * it has one, else the attribute's TypeId default (a capacity fault replaces the whole
+ * capacity, so an unset field goes back to the model's default, which lives only there).
+ */
+void
+SetVariableOrDefault(ns3::ObjectBase& object, const std::string& name, bool present,
+                     const sc::Distribution& d)
+{
+    if (present && d.kind_case() != sc::Distribution::KIND_NOT_SET)
+    {
+        object.SetAttribute(name, ns3::StringValue(VariableOf(d, "")));
+        return;
+    }
+    ns3::TypeId::AttributeInformation info;
+    if (object.GetInstanceTypeId().LookupAttributeByName(name, &info))
+    {
+        object.SetAttribute(name, *info.initialValue);
+    }
+}
+
+} // namespace
+
 void
 ConfigureQueue(const ns3::Ptr<ProcessingQueue>& queue, const sc::Capacity& c)
 {
     queue->SetAttribute("Workers", ns3::UintegerValue(c.workers()));
+    // 0 is a value here, not a default: no limit.
     queue->SetAttribute("QueueLimit",
                         ns3::UintegerValue(c.queue_limit() == 0 ? 1000000 : c.queue_limit()));
-    queue->SetAttribute(
-        "InviteTime", ns3::StringValue(VariableOf(c.invite_time(),
-                                                  "ns3::ConstantRandomVariable[Constant=0.002]")));
-    queue->SetAttribute(
-        "RequestTime", ns3::StringValue(VariableOf(c.request_time(),
-                                                   "ns3::ConstantRandomVariable[Constant=0.001]")));
-    queue->SetAttribute("ResponseTime",
-                        ns3::StringValue(VariableOf(
-                            c.response_time(), "ns3::ConstantRandomVariable[Constant=0.0005]")));
-    // The costs below keep the queue's own defaults (its TypeId) unless the scenario sets them.
-    if (c.has_reject_time())
-    {
-        queue->SetAttribute("RejectTime", ns3::StringValue(VariableOf(c.reject_time(), "")));
-    }
-    if (c.has_retransmission_time())
-    {
-        queue->SetAttribute("RetransmissionTime",
-                            ns3::StringValue(VariableOf(c.retransmission_time(), "")));
-    }
-    if (c.has_auth_time())
-    {
-        queue->SetAttribute("AuthTime", ns3::StringValue(VariableOf(c.auth_time(), "")));
-    }
+    SetVariableOrDefault(*queue, "InviteTime", c.has_invite_time(), c.invite_time());
+    SetVariableOrDefault(*queue, "RequestTime", c.has_request_time(), c.request_time());
+    SetVariableOrDefault(*queue, "ResponseTime", c.has_response_time(), c.response_time());
+    SetVariableOrDefault(*queue, "RejectTime", c.has_reject_time(), c.reject_time());
+    SetVariableOrDefault(*queue, "RetransmissionTime", c.has_retransmission_time(),
+                         c.retransmission_time());
+    SetVariableOrDefault(*queue, "AuthTime", c.has_auth_time(), c.auth_time());
     queue->SetAttribute("OverloadPolicy",
                         ns3::StringValue(c.policy() == sc::REJECT_503 ? "Reject503" : "None"));
     if (c.reject_threshold() > 0)
@@ -112,8 +122,10 @@ InstallProxy(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Node
     const auto& p = g.proxy();
     const auto& t = s.timers();
     SipProxyHelper helper;
-    helper.SetAttribute("Profile",
-                        ns3::StringValue(node.profile.empty() ? "cisco-sps" : node.profile));
+    if (!node.profile.empty())
+    {
+        helper.SetAttribute("Profile", ns3::StringValue(node.profile));
+    }
     helper.SetAttribute("Domains", ns3::StringValue(node.domain));
     helper.SetAttribute("Redirect", ns3::BooleanValue(p.redirect()));
     helper.SetAttribute("SequentialForking", ns3::BooleanValue(p.sequential_forking()));
@@ -190,8 +202,10 @@ InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::No
 {
     const auto& gw = g.gateway();
     SipGatewayHelper helper;
-    helper.SetAttribute("Profile",
-                        ns3::StringValue(node.profile.empty() ? "cpe-sip-gateway" : node.profile));
+    if (!node.profile.empty())
+    {
+        helper.SetAttribute("Profile", ns3::StringValue(node.profile));
+    }
     std::ostringstream aor;
     aor << "sip:gw@" << w.network.AddressOf(g.node());
     helper.SetAttribute("Aor", ns3::StringValue(aor.str()));
@@ -203,10 +217,12 @@ InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::No
     helper.SetAttribute("NumberPrefix", ns3::StringValue(gw.number_prefix()));
     helper.SetAttribute("PstnAnswerProbability", ns3::DoubleValue(gw.pstn_answer_probability()));
     helper.SetAttribute("PstnBusyProbability", ns3::DoubleValue(gw.pstn_busy_probability()));
-    const sc::Distribution& holding
-        = gw.has_pstn_holding() ? gw.pstn_holding() : s.traffic().holding();
-    helper.SetAttribute("HoldingTime", ns3::StringValue(VariableOf(
-                                           holding, "ns3::ExponentialRandomVariable[Mean=120]")));
+    if (gw.has_pstn_holding() || s.traffic().has_holding())
+    {
+        const sc::Distribution& holding
+            = gw.has_pstn_holding() ? gw.pstn_holding() : s.traffic().holding();
+        helper.SetAttribute("HoldingTime", ns3::StringValue(VariableOf(holding, "")));
+    }
     helper.SetAttribute("PstnCallRate", ns3::DoubleValue(gw.pstn_call_rate()));
     if (gw.pstn_call_rate() > 0)
     {
@@ -242,18 +258,25 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
     const auto& user = p.user();
     const auto& t = s.timers();
     SipPhoneHelper helper;
-    helper.SetAttribute("Profile",
-                        ns3::StringValue(node.profile.empty() ? "cisco-sip-phone" : node.profile));
-    helper.SetAttribute(
-        "AnswerProbability",
-        ns3::DoubleValue(user.answer_probability() == 0 ? 1.0 : user.answer_probability()));
+    if (!node.profile.empty())
+    {
+        helper.SetAttribute("Profile", ns3::StringValue(node.profile));
+    }
+    // A field the scenario leaves unset keeps the model's default (its TypeId: `sipsim
+    // attributes phone`).
+    if (user.answer_probability() > 0)
+    {
+        helper.SetAttribute("AnswerProbability", ns3::DoubleValue(user.answer_probability()));
+    }
+    // answer_delay unset means "answers at once" (scenario.proto), not the phone's 2 s.
     helper.SetAttribute("AnswerDelay",
                         ns3::StringValue(VariableOf(user.answer_delay(),
                                                     "ns3::ConstantRandomVariable[Constant=0]")));
     // Callers hang up after traffic.holding; called users after their own user.holding.
-    helper.SetAttribute("HoldingTime",
-                        ns3::StringValue(VariableOf(s.traffic().holding(),
-                                                    "ns3::ExponentialRandomVariable[Mean=120]")));
+    if (s.traffic().has_holding())
+    {
+        helper.SetAttribute("HoldingTime", ns3::StringValue(VariableOf(s.traffic().holding(), "")));
+    }
     if (user.has_holding())
     {
         helper.SetAttribute("AnsweredHoldingTime",
@@ -280,9 +303,10 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
     helper.SetAttribute("DoNotDisturb", ns3::BooleanValue(user.do_not_disturb()));
     helper.SetAttribute("CancelAfter", ns3::TimeValue(ns3::Seconds(user.cancel_after_s())));
     helper.SetAttribute("RegisterOnStart", ns3::BooleanValue(p.register_()));
-    helper.SetAttribute(
-        "RegisterExpires",
-        ns3::UintegerValue(p.register_expires_s() == 0 ? 3600 : p.register_expires_s()));
+    if (p.register_expires_s() > 0)
+    {
+        helper.SetAttribute("RegisterExpires", ns3::UintegerValue(p.register_expires_s()));
+    }
     if (t.invite_expires_s() > 0)
     {
         helper.SetAttribute("InviteExpires", ns3::TimeValue(ns3::Seconds(t.invite_expires_s())));
