@@ -64,6 +64,36 @@ RunSipsim(const std::string& scenario, const std::string& sets)
     return c;
 }
 
+/**
+ * The SIP message records of a run of a shipped scenario (scenarios/NAME, with
+ * outputs.messages on and the `--set`s given); the run must exit 0.
+ */
+std::vector<sipsim::trace::Message>
+MessagesOf(const std::string& scenario, const std::string& sets)
+{
+    static int n = 0;
+    const fs::path out
+        = fs::temp_directory_path()
+          / ("sipsim-messages-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
+    fs::remove_all(out);
+    const auto r = sipsim::test::RunCommand(kSipsim, "run " + kSource + "/scenarios/" + scenario
+                                                         + " --no-progress --out " + out.string()
+                                                         + " --set outputs.messages=true " + sets);
+    EXPECT_EQ(r.exit, 0) << r.output;
+    const auto contents = sipsim::trace::ReadTrace(out.string() + "/trace.pb");
+    EXPECT_TRUE(contents.ok) << contents.error;
+    std::vector<sipsim::trace::Message> messages;
+    for (const auto& record : contents.records)
+    {
+        if (record.has_message())
+        {
+            messages.push_back(record.message());
+        }
+    }
+    fs::remove_all(out);
+    return messages;
+}
+
 /// A small scenario: callers and callees behind one proxy, a gateway, no offered calls.
 std::string
 SmallScenario()
@@ -212,24 +242,11 @@ traffic {
 TEST(ScenarioField, PhoneTransportTcpCarriesTheirMessages)
 {
     const auto count = [](const std::string& sets) {
-        const fs::path out
-            = fs::temp_directory_path() / ("sipsim-tcp-" + std::to_string(::getpid()));
-        fs::remove_all(out);
-        const auto r = sipsim::test::RunCommand(
-            kSipsim, "run " + kSource + "/scenarios/quickstart.textproto --no-progress --out "
-                         + out.string() + " --set outputs.messages=true " + sets);
-        EXPECT_EQ(r.exit, 0) << r.output;
         std::map<sipsim::trace::Transport, size_t> byTransport;
-        const auto contents = sipsim::trace::ReadTrace(out.string() + "/trace.pb");
-        EXPECT_TRUE(contents.ok) << contents.error;
-        for (const auto& record : contents.records)
+        for (const auto& m : MessagesOf("quickstart.textproto", sets))
         {
-            if (record.has_message())
-            {
-                ++byTransport[record.message().transport()];
-            }
+            ++byTransport[m.transport()];
         }
-        fs::remove_all(out);
         return byTransport;
     };
     const auto udp = count("");
@@ -291,25 +308,16 @@ TEST(ScenarioField, DigestAlgorithmsChooseTheChallengesAndTheAnswers)
 // the proxy for itself (RFC 3261 11.2).
 TEST(ScenarioField, OptionsIntervalSendsKeepAlivesTheProxyAnswers)
 {
-    const fs::path out
-        = fs::temp_directory_path() / ("sipsim-options-" + std::to_string(::getpid()));
-    const auto count = [&out](const std::string& sets) {
-        fs::remove_all(out);
-        const auto r = sipsim::test::RunCommand(
-            kSipsim, "run " + kSource + "/scenarios/quickstart.textproto --no-progress --out "
-                         + out.string() + " --set outputs.messages=true " + sets);
-        EXPECT_EQ(r.exit, 0) << r.output;
+    const auto count = [](const std::string& sets) {
         std::pair<size_t, size_t> sentAnswered{0, 0};
-        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        for (const auto& m : MessagesOf("quickstart.textproto", sets))
         {
-            if (record.has_message() && record.message().cseq_method() == "OPTIONS")
+            if (m.cseq_method() == "OPTIONS")
             {
-                const auto& m = record.message();
                 sentAnswered.first += m.tx() && m.method() == "OPTIONS" ? 1 : 0;
                 sentAnswered.second += !m.tx() && m.status() == 200 ? 1 : 0;
             }
         }
-        fs::remove_all(out);
         return sentAnswered;
     };
     EXPECT_EQ(count("").first, 0u);
@@ -403,24 +411,15 @@ traffic {
 // traffic.hostile: each kind of refused request gets the proxy's answer for it.
 TEST(ScenarioField, HostileTrafficMakesTheProxyRefuseEachKind)
 {
-    const fs::path out
-        = fs::temp_directory_path() / ("sipsim-hostile-" + std::to_string(::getpid()));
-    const auto answers = [&out](const std::string& sets) {
-        fs::remove_all(out);
-        const auto r = sipsim::test::RunCommand(
-            kSipsim, "run " + kSource + "/scenarios/quickstart.textproto --no-progress --out "
-                         + out.string() + " --set outputs.messages=true " + sets);
-        EXPECT_EQ(r.exit, 0) << r.output;
+    const auto answers = [](const std::string& sets) {
         std::map<std::pair<uint32_t, std::string>, size_t> byStatus; // first copies sent
-        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        for (const auto& m : MessagesOf("quickstart.textproto", sets))
         {
-            const auto& m = record.message();
-            if (record.has_message() && m.tx() && !m.retransmission() && m.status() >= 400)
+            if (m.tx() && !m.retransmission() && m.status() >= 400)
             {
                 ++byStatus[{m.status(), m.cseq_method()}];
             }
         }
-        fs::remove_all(out);
         return byStatus;
     };
     const auto quiet = answers("");
@@ -445,28 +444,16 @@ TEST(ScenarioField, HostileTrafficMakesTheProxyRefuseEachKind)
 // are not challenged again while the nonce is valid (RFC 3261 22.1).
 TEST(ScenarioField, ReuseCredentialsSavesTheChallengeOfEveryRefresh)
 {
-    const fs::path out = fs::temp_directory_path() / ("sipsim-reuse-" + std::to_string(::getpid()));
-    const auto challenges = [&out](const std::string& sets) {
-        fs::remove_all(out);
-        const auto r = sipsim::test::RunCommand(
-            kSipsim, "run " + kSource
-                         + "/scenarios/rfc3665/2.1-new-registration.textproto "
-                           "--no-progress --out "
-                         + out.string()
-                         + " --set duration_s=300 --set groups[0].phones.register_expires_s=60 "
-                         + sets);
-        EXPECT_EQ(r.exit, 0) << r.output;
+    const auto challenges = [](const std::string& sets) {
         std::pair<size_t, size_t> registers401{0, 0};
-        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        for (const auto& m : MessagesOf("rfc3665/2.1-new-registration.textproto",
+                                        "--set duration_s=300 "
+                                        "--set groups[0].phones.register_expires_s=60 "
+                                            + sets))
         {
-            const auto& m = record.message();
-            if (record.has_message() && m.tx())
-            {
-                registers401.first += m.method() == "REGISTER" ? 1 : 0;
-                registers401.second += m.status() == 401 ? 1 : 0;
-            }
+            registers401.first += m.tx() && m.method() == "REGISTER" ? 1 : 0;
+            registers401.second += m.tx() && m.status() == 401 ? 1 : 0;
         }
-        fs::remove_all(out);
         return registers401;
     };
     // A refresh every 30 s over 300 s: 10 registrations.
@@ -514,20 +501,12 @@ TEST(ScenarioField, RegistrationActionsChangeTheBindingsARedirectServerReturns)
 // over TCP, for a static route and for the routes the topology computes.
 TEST(ScenarioField, RouteTransportCarriesTheProxyHopOverTcp)
 {
-    const fs::path out
-        = fs::temp_directory_path() / ("sipsim-route-tcp-" + std::to_string(::getpid()));
-    const auto tcpMessages = [&out](const std::string& scenario, const std::string& sets) {
-        fs::remove_all(out);
-        const auto r = sipsim::test::RunCommand(
-            kSipsim, "run " + kSource + "/scenarios/" + scenario + " --no-progress --out "
-                         + out.string() + " --set outputs.messages=true " + sets);
-        EXPECT_EQ(r.exit, 0) << r.output;
+    const auto tcpMessages = [](const std::string& scenario, const std::string& sets) {
         size_t tcp = 0;
-        for (const auto& record : sipsim::trace::ReadTrace(out.string() + "/trace.pb").records)
+        for (const auto& m : MessagesOf(scenario, sets))
         {
-            tcp += record.has_message() && record.message().transport() == sipsim::trace::TCP;
+            tcp += m.transport() == sipsim::trace::TCP ? 1 : 0;
         }
-        fs::remove_all(out);
         return tcp;
     };
     EXPECT_EQ(tcpMessages("quickstart.textproto", ""), 0u);
