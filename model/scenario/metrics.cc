@@ -1,5 +1,7 @@
 #include "scenario/metrics.h"
 
+#include "scenario/scenario-loader.h"
+
 namespace sipsim::scenario {
 
 const std::vector<MetricInfo>&
@@ -45,6 +47,20 @@ FindMetric(const std::string& name)
         }
     }
     return nullptr;
+}
+
+const std::vector<std::string>&
+KnownMetrics()
+{
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& m : Metrics())
+        {
+            out.push_back(m.name);
+        }
+        return out;
+    }();
+    return names;
 }
 
 } // namespace sipsim::scenario
