@@ -161,13 +161,7 @@ SipProxy::GetTypeId()
                             ns3::MakeUintegerChecker<uint32_t>())
               .AddTraceSource("Generated", "The proxy generated a response to a request.",
                               ns3::MakeTraceSourceAccessor(&SipProxy::m_generated),
-                              "sipsim::SipProxy::GeneratedTracedCallback")
-              .AddTraceSource("ForwardedResponse", "The proxy forwarded a response upstream.",
-                              ns3::MakeTraceSourceAccessor(&SipProxy::m_forwardedResponse),
-                              "sipsim::SipProxy::ResponseTracedCallback")
-              .AddTraceSource("ForwardedRequest", "The proxy forwarded a request to a next hop.",
-                              ns3::MakeTraceSourceAccessor(&SipProxy::m_forwardedRequest),
-                              "sipsim::SipProxy::RequestTracedCallback");
+                              "sipsim::SipProxy::GeneratedTracedCallback");
     return tid;
 }
 
@@ -340,18 +334,6 @@ void
 SipProxy::OnGenerated(const Message& request, const Message& response)
 {
     m_generated(request, response);
-}
-
-void
-SipProxy::OnForwardedResponse(const Message& response)
-{
-    m_forwardedResponse(response);
-}
-
-void
-SipProxy::OnForwardedRequest(const Message& request, const Peer& to)
-{
-    m_forwardedRequest(request, to);
 }
 
 } // namespace sipsim

@@ -31,10 +31,6 @@ class SipProxy
   public:
     /// Signature of the "Generated" trace source: a request and the response the proxy made.
     typedef void (*GeneratedTracedCallback)(const Message& request, const Message& response);
-    /// Signature of the "ForwardedResponse" trace source.
-    typedef void (*ResponseTracedCallback)(const Message& response);
-    /// Signature of the "ForwardedRequest" trace source.
-    typedef void (*RequestTracedCallback)(const Message& request, const Peer& to);
 
     static ns3::TypeId GetTypeId();
     SipProxy();
@@ -64,8 +60,6 @@ class SipProxy
 
     // ProxyObserver
     void OnGenerated(const Message& request, const Message& response) override;
-    void OnForwardedResponse(const Message& response) override;
-    void OnForwardedRequest(const Message& request, const Peer& to) override;
 
     // Attributes
     std::string m_profileName;
@@ -95,8 +89,6 @@ class SipProxy
     ns3::Ptr<SipStack> m_stack;
     std::unique_ptr<ProxyCore> m_core;
     ns3::TracedCallback<const Message&, const Message&> m_generated;
-    ns3::TracedCallback<const Message&> m_forwardedResponse;
-    ns3::TracedCallback<const Message&, const Peer&> m_forwardedRequest;
 };
 
 } // namespace sipsim

@@ -16,25 +16,37 @@ namespace sipsim::trace {
 namespace {
 
 TransactionKind
-KindFromName(std::string_view name)
+KindOf(::sipsim::TransactionKind kind)
 {
-    if (name == "InviteClient")
+    switch (kind)
     {
-        return INVITE_CLIENT;
-    }
-    if (name == "NonInviteClient")
-    {
-        return NON_INVITE_CLIENT;
-    }
-    if (name == "InviteServer")
-    {
-        return INVITE_SERVER;
-    }
-    if (name == "NonInviteServer")
-    {
-        return NON_INVITE_SERVER;
+        case ::sipsim::TransactionKind::InviteClient:
+            return INVITE_CLIENT;
+        case ::sipsim::TransactionKind::NonInviteClient:
+            return NON_INVITE_CLIENT;
+        case ::sipsim::TransactionKind::InviteServer:
+            return INVITE_SERVER;
+        case ::sipsim::TransactionKind::NonInviteServer:
+            return NON_INVITE_SERVER;
     }
     return TRANSACTION_KIND_UNSPECIFIED;
+}
+
+TransactionResult
+ResultOf(TransactionEndCause cause)
+{
+    switch (cause)
+    {
+        case TransactionEndCause::FinalResponse:
+            return FINAL_RESPONSE;
+        case TransactionEndCause::NoFinalResponse:
+            return NO_FINAL_RESPONSE;
+        case TransactionEndCause::Timeout:
+            return TIMEOUT;
+        case TransactionEndCause::TransportError:
+            return TRANSPORT_ERROR;
+    }
+    return TRANSACTION_RESULT_UNSPECIFIED;
 }
 
 UserEventKind
@@ -87,10 +99,6 @@ TraceRecorder::TraceRecorder() = default;
 TraceRecorder::~TraceRecorder()
 {
     ns3::Simulator::Cancel(m_sampleEvent);
-    for (const auto& state : m_stacks)
-    {
-        ns3::Simulator::Cancel(state->flushEvent);
-    }
     Disconnect();
 }
 
@@ -147,54 +155,14 @@ TraceRecorder::Attach(ns3::Ptr<SipStack> stack, const std::string& name)
     state->name = name;
     state->attachedAfter = stack->GetTransactionLayer().GetLastId();
     m_stacks.push_back(std::move(state));
-    Connect(stack, "Message", ns3::MakeCallback(&TraceRecorder::OnMessage, this, index));
-    Connect(stack, "TransactionState", ns3::MakeCallback(&TraceRecorder::OnState, this, index));
+    Connect(stack, "Message", ns3::MakeCallback(&TraceRecorder::OnMessage, this));
+    Connect(stack, "TransactionTerminated",
+            ns3::MakeCallback(&TraceRecorder::OnTransactionTerminated, this, index));
 }
 
 void
-TraceRecorder::FlushPending(StackState& state)
+TraceRecorder::OnMessage(const SipMessageTrace& trace)
 {
-    if (state.pending.empty())
-    {
-        return;
-    }
-    const TransactionCounters& counters = state.stack->GetTransactionLayer().GetCounters();
-    for (PendingOutcome& p : state.pending)
-    {
-        TransactionOutcome& o = p.outcome;
-        if (counters.timeouts > p.timeouts)
-        {
-            o.set_result(TIMEOUT);
-        }
-        else if (counters.transportErrors > p.transportErrors)
-        {
-            o.set_result(TRANSPORT_ERROR);
-        }
-        else
-        {
-            o.set_result(p.hadFinal ? FINAL_RESPONSE : NO_FINAL_RESPONSE);
-        }
-        Record record;
-        *record.mutable_transaction() = std::move(o);
-        Emit(record);
-    }
-    state.pending.clear();
-}
-
-void
-TraceRecorder::FlushPendingLater(uint32_t stack)
-{
-    if (!m_finished)
-    {
-        FlushPending(*m_stacks[stack]);
-    }
-}
-
-void
-TraceRecorder::OnMessage(uint32_t index, const SipMessageTrace& trace)
-{
-    StackState& state = *m_stacks[index];
-    FlushPending(state);
     if (!m_config.messages)
     {
         return;
@@ -233,52 +201,28 @@ TraceRecorder::OnMessage(uint32_t index, const SipMessageTrace& trace)
 }
 
 void
-TraceRecorder::OnState(uint32_t index, TransactionId id, std::string_view kind,
-                       std::string_view from, std::string_view to)
+TraceRecorder::OnTransactionTerminated(uint32_t index, uint32_t node, const TransactionEnd& end)
 {
-    if (!m_config.transactions)
+    if (!m_config.transactions || end.id <= m_stacks[index]->attachedAfter)
     {
         return;
     }
-    StackState& state = *m_stacks[index];
-    FlushPending(state);
-    if (to != "Terminated" || id <= state.attachedAfter)
-    {
-        return;
-    }
-    // The transaction is still filed while it reports Terminated: what it was created for and
-    // the final status it saw are read from it (no bookkeeping per live transaction here).
-    const ::sipsim::Transaction* txn = state.stack->GetTransactionLayer().FindTransaction(id);
-    if (txn == nullptr)
-    {
-        return;
-    }
-    const ::sipsim::Message& request = txn->GetRequest();
-    PendingOutcome p;
-    TransactionOutcome& o = p.outcome;
+    const ::sipsim::Message& request = *end.request;
+    Record record;
+    TransactionOutcome& o = *record.mutable_transaction();
     o.set_time_ns(NowNs());
-    o.set_node(state.stack->GetNodeId());
-    o.set_kind(KindFromName(kind));
+    o.set_node(node);
+    o.set_kind(KindOf(end.kind));
     if (const Via* via = request.GetTopVia())
     {
         o.set_branch(std::string(via->Branch()));
     }
     o.set_method(std::string(request.GetMethodName()));
-    o.set_status(txn->GetFinalStatus());
-    o.set_last_state(std::string(from));
+    o.set_status(end.finalStatus);
+    o.set_last_state(std::string(end.lastState));
     o.set_call_id(std::string(request.GetCallId()));
-    p.hadFinal = txn->GetFinalStatus() >= 200;
-    const TransactionCounters& counters = state.stack->GetTransactionLayer().GetCounters();
-    p.timeouts = counters.timeouts;
-    p.transportErrors = counters.transportErrors;
-    state.pending.push_back(std::move(p));
-    // The layer reports a failure right after this call; the outcome is written after the
-    // current event at the latest.
-    if (state.flushEvent.IsExpired())
-    {
-        state.flushEvent
-            = ns3::Simulator::ScheduleNow(&TraceRecorder::FlushPendingLater, this, index);
-    }
+    o.set_result(ResultOf(end.cause));
+    Emit(record);
 }
 
 // --- devices -----------------------------------------------------------------------------------
@@ -623,11 +567,6 @@ TraceRecorder::Finish(bool complete, const std::string& reason)
     if (m_finished)
     {
         return m_writer.GetError().empty();
-    }
-    for (const auto& state : m_stacks)
-    {
-        FlushPending(*state);
-        ns3::Simulator::Cancel(state->flushEvent);
     }
     m_finished = true;
     ns3::Simulator::Cancel(m_sampleEvent);

@@ -1,6 +1,6 @@
 /*
  * The trace recorder: the only ns-3 code that knows the trace format. It connects to the trace
- * sources of stacks (SipStack "Message", "TransactionState"), phones and gateways
+ * sources of stacks (SipStack "Message", "TransactionTerminated"), phones and gateways
  * ("DeviceEvent") and proxies (ProcessingQueue "QueueLength"), turns them into trace.proto
  * records, assembles one CallRecord per call attempt, samples node load periodically, and
  * writes everything through a TraceWriter while a SummaryBuilder sees the same records.
@@ -140,23 +140,12 @@ class TraceRecorder
     const std::string& GetError() const { return m_writer.GetError(); }
 
   private:
-    /// A transaction that entered Terminated and waits for its cause.
-    struct PendingOutcome
-    {
-        TransactionOutcome outcome;
-        uint64_t timeouts = 0; ///< the layer's counters when it terminated
-        uint64_t transportErrors = 0;
-        bool hadFinal = false;
-    };
-
     struct StackState
     {
         ns3::Ptr<SipStack> stack;
         std::string name;
         /// Transactions up to this id were created before Attach and are not recorded.
         TransactionId attachedAfter = 0;
-        std::vector<PendingOutcome> pending;
-        ns3::EventId flushEvent; ///< FlushPendingLater, after the current event
     };
 
     enum class AppKind : uint8_t
@@ -196,11 +185,8 @@ class TraceRecorder
     void Disconnect();
 
     // Stacks.
-    void OnMessage(uint32_t stack, const SipMessageTrace& trace);
-    void OnState(uint32_t stack, TransactionId id, std::string_view kind, std::string_view from,
-                 std::string_view to);
-    void FlushPending(StackState& state);
-    void FlushPendingLater(uint32_t stack);
+    void OnMessage(const SipMessageTrace& trace);
+    void OnTransactionTerminated(uint32_t stack, uint32_t node, const TransactionEnd& end);
 
     // Devices.
     void OnDeviceEvent(const DeviceEvent& event);

@@ -62,6 +62,31 @@ enum class TransactionFailure : uint8_t
     TransportError, ///< the transport could not send (RFC 3261 8.1.3.1, 17.1.4, 17.2.4)
 };
 
+/// How a transaction ended (TransactionEnd::cause).
+enum class TransactionEndCause : uint8_t
+{
+    FinalResponse,   ///< a final response received (client) or sent (server), then its timer
+    NoFinalResponse, ///< terminated without a final response and without a failure
+    Timeout,         ///< Timer B or F (client), Timer H (INVITE server: no ACK)
+    TransportError,  ///< the transport could not send (RFC 3261 17.1.4, 17.2.4)
+};
+
+class Message;
+
+/**
+ * A transaction that reached Terminated (RFC 3261 17), as the layer's end observer hears of
+ * it: everything a trace needs, so that no observer reads the layer's tables.
+ */
+struct TransactionEnd
+{
+    TransactionId id = 0;
+    TransactionKind kind = TransactionKind::InviteClient;
+    const Message* request = nullptr; ///< the request that created it; valid during the call
+    uint16_t finalStatus = 0;         ///< the first final response received or sent; 0 if none
+    std::string_view lastState;       ///< the RFC state it left for Terminated
+    TransactionEndCause cause = TransactionEndCause::NoFinalResponse;
+};
+
 class Transaction;
 
 /**
@@ -276,6 +301,15 @@ class TransactionLayer
 
     void SetStateObserver(StateObserver observer) { m_stateObserver = std::move(observer); }
 
+    /**
+     * Observer of every transaction's end, for traces: called once per transaction when it
+     * has reached Terminated, before the TU hears of a failure (OnFailure) and before it is
+     * unfiled. Set by the layer above; may be empty.
+     */
+    using EndObserver = std::function<void(const TransactionEnd&)>;
+
+    void SetEndObserver(EndObserver observer) { m_endObserver = std::move(observer); }
+
   private:
     // Implementation detail owned by model/transaction/transaction-layer.cc.
     struct Impl;
@@ -296,6 +330,7 @@ class TransactionLayer
     TransactionUser* m_user = nullptr;
     TransactionCounters m_counters;
     StateObserver m_stateObserver;
+    EndObserver m_endObserver;
     std::unique_ptr<Impl> m_impl;
 };
 

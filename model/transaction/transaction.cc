@@ -153,6 +153,27 @@ Transaction::Finish(std::optional<TransactionFailure> failure)
     }
     m_finished = true;
     StopTimer(m_transportErrorTimer);
+    if (m_layer.m_endObserver)
+    {
+        TransactionEnd end;
+        end.id = m_id;
+        end.kind = m_kind;
+        end.request = &m_request;
+        end.finalStatus = m_finalStatus;
+        end.lastState = m_stateBeforeTerminated;
+        if (failure)
+        {
+            end.cause = *failure == TransactionFailure::Timeout
+                            ? TransactionEndCause::Timeout
+                            : TransactionEndCause::TransportError;
+        }
+        else
+        {
+            end.cause = m_finalStatus >= 200 ? TransactionEndCause::FinalResponse
+                                             : TransactionEndCause::NoFinalResponse;
+        }
+        m_layer.m_endObserver(end);
+    }
     if (failure)
     {
         ReportFailure(*failure);
@@ -161,8 +182,12 @@ Transaction::Finish(std::optional<TransactionFailure> failure)
 }
 
 void
-Transaction::NotifyStateChange(std::string_view from, std::string_view to) const
+Transaction::NotifyStateChange(std::string_view from, std::string_view to)
 {
+    if (to == "Terminated")
+    {
+        m_stateBeforeTerminated = from;
+    }
     if (m_layer.m_stateObserver)
     {
         m_layer.m_stateObserver(m_id, m_kind, from, to);

@@ -146,7 +146,7 @@ class Transaction
     }
 
     /// The state observer hears of the first state (from "").
-    void NotifyInitialState(std::string_view state) const { NotifyStateChange("", state); }
+    void NotifyInitialState(std::string_view state) { NotifyStateChange("", state); }
 
     /**
      * After the machine entered Terminated (its own timers stopped): reports the failure to
@@ -155,7 +155,7 @@ class Transaction
     void Finish(std::optional<TransactionFailure> failure);
 
   private:
-    void NotifyStateChange(std::string_view from, std::string_view to) const;
+    void NotifyStateChange(std::string_view from, std::string_view to);
     void IllegalTransition(std::string_view from, std::string_view to) const;
 
     TransactionLayer& m_layer;
@@ -167,6 +167,7 @@ class Transaction
     std::string m_key;
     TimerId m_transportErrorTimer = 0;
     uint16_t m_finalStatus = 0;
+    std::string_view m_stateBeforeTerminated; ///< a StateName (static storage)
     bool m_finished = false;
 };
 

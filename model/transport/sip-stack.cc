@@ -183,7 +183,12 @@ SipStack::GetTypeId()
                               "sipsim::SipStack::ParseErrorTracedCallback")
               .AddTraceSource("TransactionState", "A transaction of this stack changed state.",
                               ns3::MakeTraceSourceAccessor(&SipStack::m_stateTrace),
-                              "sipsim::SipStack::TransactionStateTracedCallback");
+                              "sipsim::SipStack::TransactionStateTracedCallback")
+              .AddTraceSource("TransactionTerminated",
+                              "A transaction of this stack ended: how, its final status and the "
+                              "state it left.",
+                              ns3::MakeTraceSourceAccessor(&SipStack::m_terminatedTrace),
+                              "sipsim::SipStack::TransactionTerminatedTracedCallback");
     return tid;
 }
 
@@ -197,6 +202,8 @@ SipStack::SipStack()
     NS_LOG_FUNCTION(this);
     m_layer->SetStateObserver([this](TransactionId id, TransactionKind kind, std::string_view from,
                                      std::string_view to) { OnStateChange(id, kind, from, to); });
+    m_layer->SetEndObserver(
+        [this](const TransactionEnd& end) { m_terminatedTrace(GetNodeId(), end); });
 }
 
 SipStack::~SipStack()

@@ -142,6 +142,9 @@ class SipStack
     /// "TransactionState": a transaction changed state (RFC 3261 17 state names).
     typedef void (*TransactionStateTracedCallback)(TransactionId id, std::string_view kind,
                                                    std::string_view from, std::string_view to);
+    /// "TransactionTerminated": a transaction ended; how (final response, timeout, transport
+    /// error), its final status and the state it left, with the request that created it.
+    typedef void (*TransactionTerminatedTracedCallback)(uint32_t node, const TransactionEnd& end);
 
     static ns3::TypeId GetTypeId();
 
@@ -372,6 +375,7 @@ class SipStack
     ns3::TracedCallback<uint32_t, const Peer&, const ParseError&, bool> m_parseErrorTrace;
     ns3::TracedCallback<TransactionId, std::string_view, std::string_view, std::string_view>
         m_stateTrace;
+    ns3::TracedCallback<uint32_t, const TransactionEnd&> m_terminatedTrace;
 };
 
 } // namespace sipsim
