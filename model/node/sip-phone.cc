@@ -122,6 +122,13 @@ SipPhone::GetTypeId()
                             "up: CANCEL (RFC 3261 9.1). 0: the caller waits for a final response.",
                             ns3::TimeValue(ns3::Seconds(0)),
                             ns3::MakeTimeAccessor(&SipPhone::m_cancelAfter), ns3::MakeTimeChecker())
+              .AddAttribute("RingTimeout",
+                            "An offered call still ringing this long after the 180 is refused "
+                            "with 480 Temporarily Unavailable (RFC 3261 21.4.18, RFC 3665 3.11), "
+                            "unless the user answers first. 0: it rings until answered, "
+                            "cancelled or expired.",
+                            ns3::TimeValue(ns3::Seconds(0)),
+                            ns3::MakeTimeAccessor(&SipPhone::m_ringTimeout), ns3::MakeTimeChecker())
               .AddAttribute("MaxRetries",
                             "How many times one call's INVITE is sent again on a profile "
                             "action (411 resend with Content-Length, 413 Retry-After).",
@@ -738,12 +745,47 @@ SipPhone::OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
     const bool answers = m_answerProbability >= 1.0
                          || (m_answerProbability > 0.0
                              && Draw(*user, UserVariable::AnswerDraw) < m_answerProbability);
+    // One event per offered call: the answer, or the ring timeout when it comes first.
+    const bool timesOut = m_ringTimeout.IsStrictlyPositive();
     if (answers)
     {
         const double delay = std::max(0.0, Draw(*user, UserVariable::AnswerDelay));
-        user->answerEvent = ns3::Simulator::Schedule(ns3::Seconds(delay), &SipPhone::AnswerNow,
-                                                     this, index, call.value);
+        if (!timesOut || ns3::Seconds(delay) < m_ringTimeout)
+        {
+            user->answerEvent = ns3::Simulator::Schedule(ns3::Seconds(delay), &SipPhone::AnswerNow,
+                                                         this, index, call.value);
+            return;
+        }
     }
+    if (timesOut)
+    {
+        user->answerEvent = ns3::Simulator::Schedule(m_ringTimeout, &SipPhone::RingTimeoutNow, this,
+                                                     index, call.value);
+    }
+}
+
+void
+SipPhone::RingTimeoutNow(uint32_t index, uint32_t callValue)
+{
+    User& user = m_users[index];
+    if (user.call.value != callValue || user.caller)
+    {
+        return;
+    }
+    std::string reason = profile::ReasonFor(*m_profile, 480);
+    if (reason.empty())
+    {
+        reason = "Temporarily Unavailable";
+    }
+    if (!user.ua->Reject(user.call, 480, reason))
+    {
+        return;
+    }
+    ++m_counters.callsUnanswered;
+    Fire(user, DeviceEventKind::Rejected, 480, profile::TONE_UNSPECIFIED,
+         profile::RECEIPT_ACTION_UNSPECIFIED, "ring timeout");
+    Fire(user, DeviceEventKind::Cleared, 480);
+    EndCall(user);
 }
 
 void

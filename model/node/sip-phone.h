@@ -215,6 +215,8 @@ class SipPhone
                       std::string_view reason);
     void EndCall(User& user);
     void AnswerNow(uint32_t index, uint32_t call);
+    /// RingTimeout expired on an offered call still ringing: 480 (RFC 3665 3.11).
+    void RingTimeoutNow(uint32_t index, uint32_t call);
     /// With FollowRedirects: the INVITE's next target after a 3xx or a rejected redirection.
     std::optional<Duration> FollowRedirect(User& user, CallHandle call, const Message& response);
     static constexpr uint8_t kMaxRedirects = 5;
@@ -253,6 +255,7 @@ class SipPhone
     ns3::Time m_registerSpread;
     ns3::Time m_inviteExpires;
     ns3::Time m_cancelAfter;
+    ns3::Time m_ringTimeout;
     ns3::Time m_optionsInterval;
     bool m_followRedirects = false;
     ns3::Time m_registerRetry;

@@ -301,7 +301,14 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
                             ns3::TimeValue(ns3::Seconds(p.options_interval_s())));
     }
     helper.SetAttribute("DoNotDisturb", ns3::BooleanValue(user.do_not_disturb()));
-    helper.SetAttribute("CancelAfter", ns3::TimeValue(ns3::Seconds(user.cancel_after_s())));
+    if (user.cancel_after_s() > 0)
+    {
+        helper.SetAttribute("CancelAfter", ns3::TimeValue(ns3::Seconds(user.cancel_after_s())));
+    }
+    if (user.ring_timeout_s() > 0)
+    {
+        helper.SetAttribute("RingTimeout", ns3::TimeValue(ns3::Seconds(user.ring_timeout_s())));
+    }
     helper.SetAttribute("RegisterOnStart", ns3::BooleanValue(p.register_()));
     if (p.register_expires_s() > 0)
     {

@@ -127,6 +127,7 @@ Validator::CheckPhones(const std::string& path, const PhoneGroup& p, const Topol
     CheckDistribution(path + ".user.answer_delay", u.answer_delay(), false, u.has_answer_delay());
     CheckDistribution(path + ".user.holding", u.holding(), false, u.has_holding());
     CheckSeconds(path + ".user.cancel_after_s", u.cancel_after_s());
+    CheckSeconds(path + ".user.ring_timeout_s", u.ring_timeout_s());
 }
 
 void

@@ -147,25 +147,56 @@ TEST(Rfc3665, MultipleProxyAuthentication33)
                 "alice -> proxy1 200",     "proxy1 -> proxy2 200",   "proxy2 -> bob 200"}));
 }
 
-// RFC 3665 3.8: INVITE, 100, 180s, then F6 CANCEL, F7 200, F8 CANCEL, F9 200, F10 487, F11
-// ACK, F12 487, F13 ACK.
+// RFC 3665 3.8 (two proxies): F1-F5 INVITE and 100s (README: the 100 first), F6-F8 180,
+// F9-F14 CANCEL and its 200 hop by hop, F15-F20 487 and its ACK hop by hop.
 TEST(Rfc3665, UnsuccessfulNoAnswer38)
 {
-    EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.8-no-answer.textproto"),
-              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> bob INVITE",
-                      "bob -> proxy1 180", "proxy1 -> alice 180", "alice -> proxy1 CANCEL",
-                      "proxy1 -> alice 200", "proxy1 -> bob CANCEL", "bob -> proxy1 200",
-                      "bob -> proxy1 487", "proxy1 -> bob ACK", "proxy1 -> alice 487",
-                      "alice -> proxy1 ACK"}));
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/3.8-no-answer.textproto"),
+        (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100",     "proxy1 -> proxy2 INVITE",
+                "proxy2 -> proxy1 100",   "proxy2 -> bob INVITE",    "bob -> proxy2 180",
+                "proxy2 -> proxy1 180",   "proxy1 -> alice 180",     "alice -> proxy1 CANCEL",
+                "proxy1 -> alice 200",    "proxy1 -> proxy2 CANCEL", "proxy2 -> proxy1 200",
+                "proxy2 -> bob CANCEL",   "bob -> proxy2 200",       "bob -> proxy2 487",
+                "proxy2 -> bob ACK",      "proxy2 -> proxy1 487",    "proxy1 -> proxy2 ACK",
+                "proxy1 -> alice 487",    "alice -> proxy1 ACK"}));
 }
 
-// RFC 3665 3.9: INVITE, 100, F4 486 from Bob, F5 ACK, F6 486 to Alice, F7 ACK.
+// RFC 3665 3.9 (two proxies, TCP): F1-F5 INVITE and 100s, F6 486 from Bob, F7 ACK, F8 486,
+// F9 ACK, F10 486 to Alice, F11 ACK.
 TEST(Rfc3665, UnsuccessfulBusy39)
 {
     EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.9-busy.textproto"),
-              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> bob INVITE",
-                      "bob -> proxy1 486", "proxy1 -> bob ACK", "proxy1 -> alice 486",
-                      "alice -> proxy1 ACK"}));
+              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> proxy2 INVITE",
+                      "proxy2 -> proxy1 100", "proxy2 -> bob INVITE", "bob -> proxy2 486",
+                      "proxy2 -> bob ACK", "proxy2 -> proxy1 486", "proxy1 -> proxy2 ACK",
+                      "proxy1 -> alice 486", "alice -> proxy1 ACK"}));
+}
+
+// RFC 3665 3.10: F1-F5 INVITE and 100s, F4 and F6-F11 the INVITE to Bob and its six
+// retransmissions, received by nobody ("?": Bob's node is down), F12 the final response from
+// Proxy 2 (408 here, 480 in the figure: README), F13 ACK, F14 to Alice, F15 ACK.
+TEST(Rfc3665, UnsuccessfulNoResponse310)
+{
+    EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.10-no-response.textproto"),
+              (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> proxy2 INVITE",
+                      "proxy2 -> proxy1 100", "proxy2 -> ? INVITE", "proxy2 -> ? INVITE",
+                      "proxy2 -> ? INVITE", "proxy2 -> ? INVITE", "proxy2 -> ? INVITE",
+                      "proxy2 -> ? INVITE", "proxy2 -> ? INVITE", "proxy2 -> proxy1 408",
+                      "proxy1 -> proxy2 ACK", "proxy1 -> alice 408", "alice -> proxy1 ACK"}));
+}
+
+// RFC 3665 3.11: F1-F5 INVITE and 100s, F6-F8 180, F9 480 from Bob (its ring timeout), F10
+// ACK, F11 480, F12 ACK, F13 480 to Alice, F14 ACK.
+TEST(Rfc3665, UnsuccessfulTemporarilyUnavailable311)
+{
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/3.11-temporarily-unavailable.textproto"),
+        (Ladder{"alice -> proxy1 INVITE", "proxy1 -> alice 100", "proxy1 -> proxy2 INVITE",
+                "proxy2 -> proxy1 100", "proxy2 -> bob INVITE", "bob -> proxy2 180",
+                "proxy2 -> proxy1 180", "proxy1 -> alice 180", "bob -> proxy2 480",
+                "proxy2 -> bob ACK", "proxy2 -> proxy1 480", "proxy1 -> proxy2 ACK",
+                "proxy1 -> alice 480", "alice -> proxy1 ACK"}));
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include "support/sipsim-command.h"
 #include "trace/trace-file.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -548,6 +549,44 @@ TEST(ScenarioField, CapacityRejectTimeCutsGoodputUnderOverload)
     ASSERT_NE(costly.completed, -1) << costly.output;
     EXPECT_LT(costly.completed * 5, cheap.completed * 4)
         << "cheap: " << cheap.output << "\ncostly: " << costly.output;
+}
+
+// user.ring_timeout_s: in RFC 3665 3.8 nobody answers and Alice cancels after 5 s (487); with
+// Bob's ring timeout at 2 s his phone refuses with 480 exactly 2 s after its 180, and nobody
+// cancels.
+TEST(ScenarioField, RingTimeoutRefusesAnUnansweredCallWith480)
+{
+    constexpr uint32_t kBob = 3; // the scenario's fourth node
+    const auto first = [](const std::vector<sipsim::trace::Message>& messages, uint32_t status,
+                          const std::string& method) -> const sipsim::trace::Message* {
+        for (const auto& m : messages)
+        {
+            if (m.tx() && m.node() == kBob && m.status() == status && m.method() == method)
+            {
+                return &m;
+            }
+        }
+        return nullptr;
+    };
+    const auto cancels = [](const std::vector<sipsim::trace::Message>& messages) {
+        return std::count_if(messages.begin(), messages.end(),
+                             [](const auto& m) { return m.tx() && m.method() == "CANCEL"; });
+    };
+    const auto plain = MessagesOf("rfc3665/3.8-no-answer.textproto", "");
+    EXPECT_EQ(first(plain, 480, ""), nullptr);
+    EXPECT_NE(first(plain, 487, ""), nullptr);
+    EXPECT_GT(cancels(plain), 0);
+
+    const auto timed = MessagesOf(
+        "rfc3665/3.8-no-answer.textproto",
+        "--set groups[1].phones.user.ring_timeout_s=2 --set expectations[0].status=480");
+    const auto* ringing = first(timed, 180, "");
+    const auto* refused = first(timed, 480, "");
+    ASSERT_NE(ringing, nullptr);
+    ASSERT_NE(refused, nullptr);
+    EXPECT_EQ(refused->time_ns() - ringing->time_ns(), 2'000'000'000);
+    EXPECT_EQ(first(timed, 487, ""), nullptr);
+    EXPECT_EQ(cancels(timed), 0);
 }
 
 } // namespace
