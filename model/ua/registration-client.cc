@@ -44,6 +44,12 @@ RegistrationClient::Register()
 bool
 RegistrationClient::SendRegister()
 {
+    return SendFirst(m_wanted);
+}
+
+bool
+RegistrationClient::SendFirst(uint32_t expires)
+{
     m_authTried = 0;
     m_authRetries = 0;
     if (m_ua.GetConfig().reuseCredentials)
@@ -65,10 +71,10 @@ RegistrationClient::SendRegister()
         }
         if (!preemptive[0].empty() || !preemptive[1].empty())
         {
-            return Send(m_wanted, preemptive[0], false, preemptive[1]);
+            return Send(expires, preemptive[0], false, preemptive[1]);
         }
     }
-    return Send(m_wanted, {}, false);
+    return Send(expires, {}, false);
 }
 
 bool
@@ -81,10 +87,8 @@ RegistrationClient::UnregisterAll()
     m_ua.m_host.m_timers.Cancel(m_refreshTimer);
     m_refreshTimer = 0;
     m_refreshAt = Duration::max();
-    m_authTried = 0;
-    m_authRetries = 0;
     m_kind = Kind::Wildcard;
-    if (!Send(0, {}, false))
+    if (!SendFirst(0))
     {
         m_kind = Kind::Bindings;
         return false;
@@ -99,10 +103,8 @@ RegistrationClient::Query()
     {
         return false;
     }
-    m_authTried = 0;
-    m_authRetries = 0;
     m_kind = Kind::Query;
-    if (!Send(m_asked, {}, false))
+    if (!SendFirst(m_asked))
     {
         m_kind = Kind::Bindings;
         return false;
@@ -124,9 +126,7 @@ RegistrationClient::Unregister()
         m_queued = Queued::Unregister;
         return true;
     }
-    m_authTried = 0;
-    m_authRetries = 0;
-    return Send(0, {}, false);
+    return SendFirst(0);
 }
 
 bool

@@ -83,6 +83,14 @@ class RegistrationClient
     /// authentication, with credentials sent before a challenge when reuseCredentials is set.
     bool SendRegister();
 
+    /**
+     * Sends the first REGISTER of an operation (register, refresh, un-register, wildcard
+     * removal, query) asking for expires seconds: a fresh round of authentication, with
+     * credentials for the last challenges sent before a challenge when reuseCredentials is
+     * set (RFC 3261 22.1). The operation's kind is set by the caller.
+     */
+    bool SendFirst(uint32_t expires);
+
     /// Sends a REGISTER asking for expires seconds, with credentials when given (and a
     /// Proxy-Authorization of its own: the preemptive answer to an earlier 407).
     bool Send(uint32_t expires, const std::string& authHeaderValue, bool proxyAuth,

@@ -199,4 +199,35 @@ TEST(Rfc3665, UnsuccessfulTemporarilyUnavailable311)
                 "proxy1 -> alice 480", "alice -> proxy1 ACK"}));
 }
 
+// RFC 3665 2.3 after 2.1: the 2.1 flow, then F1 REGISTER without Contact (with the
+// credentials of the last challenge) and F2 200 with the contact list.
+TEST(Rfc3665, RequestForCurrentContactList23)
+{
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/2.3-query-contacts.textproto", "REGISTER"),
+        (Ladder{"bob -> registrar REGISTER", "registrar -> bob 401", "bob -> registrar REGISTER",
+                "registrar -> bob 200", "bob -> registrar REGISTER", "registrar -> bob 200"}));
+}
+
+// RFC 3665 2.4 after 2.1: the 2.1 flow, then F1 REGISTER "Contact: *", "Expires: 0" (with the
+// credentials of the last challenge) and F2 200.
+TEST(Rfc3665, CancellationOfRegistration24)
+{
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/2.4-cancel-registration.textproto",
+                        "REGISTER"),
+        (Ladder{"bob -> registrar REGISTER", "registrar -> bob 401", "bob -> registrar REGISTER",
+                "registrar -> bob 200", "bob -> registrar REGISTER", "registrar -> bob 200"}));
+}
+
+// RFC 3665 2.5: F1 REGISTER, F2 401, F3 REGISTER with wrong credentials, F4 401.
+TEST(Rfc3665, UnsuccessfulRegistration25)
+{
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/2.5-unsuccessful-registration.textproto",
+                        "REGISTER"),
+        (Ladder{"bob -> registrar REGISTER", "registrar -> bob 401", "bob -> registrar REGISTER",
+                "registrar -> bob 401"}));
+}
+
 } // namespace
