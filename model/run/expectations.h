@@ -23,8 +23,9 @@ std::optional<double> MetricValue(const scenario::Expectation& e, const trace::S
 
 struct ExpectationResult
 {
-    std::string name;    ///< "completed_ratio >= 0.95", "status_count[404]{phones-a} == 0"
-    std::string failure; ///< "" when it holds; "is 0.8", "no samples (...)"
+    std::string name;        ///< "completed_ratio >= 0.95", "status_count[404]{phones-a} == 0"
+    std::string failure;     ///< "" when it holds; "is 0.8", "no samples (...)"
+    std::string description; ///< the scenario's words for it (Expectation.description)
 };
 
 /// Every expectation of the scenario, in order.

@@ -159,7 +159,8 @@ PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results)
     for (const auto& r : results)
     {
         out << "  " << (r.failure.empty() ? "ok       " : "VIOLATED ") << r.name
-            << (r.failure.empty() ? "" : " (" + r.failure + ")") << "\n";
+            << (r.failure.empty() ? "" : " (" + r.failure + ")")
+            << (r.description.empty() ? "" : ": " + r.description) << "\n";
         violated += r.failure.empty() ? 0 : 1;
     }
     return violated;
@@ -182,15 +183,21 @@ WriteJUnit(const std::string& file, const std::string& suite,
     {
         junit << "  <testcase classname=\"" << XmlEscape(suite) << "\" name=\"" << XmlEscape(r.name)
               << "\"";
-        if (r.failure.empty())
+        if (r.failure.empty() && r.description.empty())
         {
             junit << "/>\n";
+            continue;
         }
-        else
+        junit << ">\n";
+        if (!r.failure.empty())
         {
-            junit << ">\n    <failure message=\"" << XmlEscape(r.failure)
-                  << "\"/>\n  </testcase>\n";
+            junit << "    <failure message=\"" << XmlEscape(r.failure) << "\"/>\n";
         }
+        if (!r.description.empty())
+        {
+            junit << "    <system-out>" << XmlEscape(r.description) << "</system-out>\n";
+        }
+        junit << "  </testcase>\n";
     }
     junit << "</testsuite>\n";
     junit.close();
