@@ -69,7 +69,6 @@ QuotedWords(const std::string& message)
     return words;
 }
 
-
 bool
 SplitPath(std::string_view path, std::vector<PathPart>* parts)
 {
@@ -373,6 +372,269 @@ StrictJsonProblem(std::string_view text, size_t* offset)
         ++i;
     }
     return "";
+}
+
+namespace {
+
+/// RFC 8259 recursive descent that stops at the first syntax error (JsonSyntaxProblem).
+class JsonSyntax
+{
+  public:
+    explicit JsonSyntax(std::string_view text)
+        : m_text(text)
+    {}
+
+    std::string Check(size_t* offset)
+    {
+        Space();
+        if (m_at >= m_text.size())
+        {
+            Fail("empty: a JSON scenario is an object ({ ... })");
+        }
+        else
+        {
+            Value(0);
+        }
+        if (m_problem.empty())
+        {
+            Space();
+            if (m_at < m_text.size())
+            {
+                Fail("text after the end of the JSON object");
+            }
+        }
+        *offset = m_problemAt;
+        return m_problem;
+    }
+
+  private:
+    static constexpr int kMaxDepth = 100;
+
+    bool Fail(const std::string& problem)
+    {
+        if (m_problem.empty())
+        {
+            m_problem = problem;
+            m_problemAt = std::min(m_at, m_text.size());
+        }
+        return false;
+    }
+
+    void Space()
+    {
+        while (m_at < m_text.size()
+               && (m_text[m_at] == ' ' || m_text[m_at] == '\t' || m_text[m_at] == '\n'
+                   || m_text[m_at] == '\r'))
+        {
+            ++m_at;
+        }
+    }
+
+    bool Value(int depth)
+    {
+        if (depth > kMaxDepth)
+        {
+            return Fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+        }
+        Space();
+        if (m_at >= m_text.size())
+        {
+            return Fail("the text ends where a value was expected");
+        }
+        const char c = m_text[m_at];
+        if (c == '{')
+        {
+            return Container(depth, '}');
+        }
+        if (c == '[')
+        {
+            return Container(depth, ']');
+        }
+        if (c == '"')
+        {
+            return String();
+        }
+        if (c == '-' || (c >= '0' && c <= '9'))
+        {
+            return Number();
+        }
+        for (const std::string_view word : {"true", "false", "null"})
+        {
+            if (m_text.substr(m_at, word.size()) == word)
+            {
+                m_at += word.size();
+                return true;
+            }
+        }
+        return Fail("expected a value (an object, array, string, number, true, false or null)");
+    }
+
+    /// An object ('}') or an array (']') starting at m_at.
+    bool Container(int depth, char close)
+    {
+        const bool object = close == '}';
+        ++m_at;
+        Space();
+        if (m_at < m_text.size() && m_text[m_at] == close)
+        {
+            ++m_at;
+            return true;
+        }
+        while (true)
+        {
+            if (object)
+            {
+                Space();
+                if (m_at >= m_text.size() || m_text[m_at] != '"')
+                {
+                    return Fail("expected a key (a name in double quotes)");
+                }
+                if (!String())
+                {
+                    return false;
+                }
+                Space();
+                if (m_at >= m_text.size() || m_text[m_at] != ':')
+                {
+                    return Fail("expected ':' after the key");
+                }
+                ++m_at;
+            }
+            if (!Value(depth + 1))
+            {
+                return false;
+            }
+            Space();
+            if (m_at < m_text.size() && m_text[m_at] == ',')
+            {
+                const size_t comma = m_at;
+                ++m_at;
+                Space();
+                if (m_at < m_text.size() && m_text[m_at] == close)
+                {
+                    m_at = comma;
+                    return Fail("a comma before '" + std::string(1, close)
+                                + "' (JSON allows no trailing comma)");
+                }
+                continue;
+            }
+            if (m_at < m_text.size() && m_text[m_at] == close)
+            {
+                ++m_at;
+                return true;
+            }
+            return Fail(std::string("expected ',' or '") + close + "' after "
+                        + (object ? "a member" : "an element"));
+        }
+    }
+
+    bool String()
+    {
+        const size_t open = m_at;
+        ++m_at;
+        while (m_at < m_text.size())
+        {
+            const auto c = static_cast<unsigned char>(m_text[m_at]);
+            if (c == '"')
+            {
+                ++m_at;
+                return true;
+            }
+            if (c < 0x20)
+            {
+                return Fail("a control character in a string (write it as an escape, e.g. \\n)");
+            }
+            if (c == '\\')
+            {
+                ++m_at;
+                if (m_at >= m_text.size())
+                {
+                    break;
+                }
+                const char e = m_text[m_at];
+                if (e == 'u')
+                {
+                    for (int k = 1; k <= 4; ++k)
+                    {
+                        if (m_at + k >= m_text.size()
+                            || !std::isxdigit(static_cast<unsigned char>(m_text[m_at + k])))
+                        {
+                            return Fail("\\u needs four hexadecimal digits");
+                        }
+                    }
+                    m_at += 4;
+                }
+                else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos)
+                {
+                    --m_at;
+                    return Fail(std::string("unknown escape \\") + e);
+                }
+            }
+            ++m_at;
+        }
+        m_at = open;
+        return Fail("a string without its closing '\"'");
+    }
+
+    bool Number()
+    {
+        const auto digits = [this]() {
+            const size_t from = m_at;
+            while (m_at < m_text.size() && m_text[m_at] >= '0' && m_text[m_at] <= '9')
+            {
+                ++m_at;
+            }
+            return m_at > from;
+        };
+        const size_t start = m_at;
+        if (m_text[m_at] == '-')
+        {
+            ++m_at;
+        }
+        if (m_at < m_text.size() && m_text[m_at] == '0')
+        {
+            ++m_at;
+        }
+        else if (!digits())
+        {
+            m_at = start;
+            return Fail("a number needs digits");
+        }
+        if (m_at < m_text.size() && m_text[m_at] == '.')
+        {
+            ++m_at;
+            if (!digits())
+            {
+                return Fail("a number needs digits after its '.'");
+            }
+        }
+        if (m_at < m_text.size() && (m_text[m_at] == 'e' || m_text[m_at] == 'E'))
+        {
+            ++m_at;
+            if (m_at < m_text.size() && (m_text[m_at] == '+' || m_text[m_at] == '-'))
+            {
+                ++m_at;
+            }
+            if (!digits())
+            {
+                return Fail("a number needs digits in its exponent");
+            }
+        }
+        return true;
+    }
+
+    std::string_view m_text;
+    size_t m_at = 0;
+    std::string m_problem;
+    size_t m_problemAt = 0;
+};
+
+} // namespace
+
+std::string
+JsonSyntaxProblem(std::string_view text, size_t* offset)
+{
+    return JsonSyntax(text).Check(offset);
 }
 
 } // namespace scenario

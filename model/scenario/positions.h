@@ -57,6 +57,14 @@ bool LocateJson(std::string_view text, const std::vector<PathPart>& parts, size_
  */
 std::string StrictJsonProblem(std::string_view text, size_t* offset);
 
+/**
+ * The first JSON syntax error (RFC 8259) in text, with `*offset` at it: a missing ':' or ',',
+ * a bad value, string, escape or number, a trailing comma, text after the object, nesting
+ * deeper than 100 levels; "" when the text is JSON. protobuf's parser names no position, so
+ * the loader runs this first.
+ */
+std::string JsonSyntaxProblem(std::string_view text, size_t* offset);
+
 } // namespace scenario
 } // namespace sipsim
 

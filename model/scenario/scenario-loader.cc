@@ -170,7 +170,11 @@ ParseScenario(std::string_view text, std::string_view fileName, bool json, std::
     if (json)
     {
         size_t problemAt = 0;
-        const std::string problem = StrictJsonProblem(text, &problemAt);
+        std::string problem = JsonSyntaxProblem(text, &problemAt);
+        if (problem.empty())
+        {
+            problem = StrictJsonProblem(text, &problemAt);
+        }
         if (!problem.empty())
         {
             return failAt(problemAt, problem);

@@ -250,6 +250,32 @@ TEST(ScenarioLoad, JsonDuplicateKeysAndTrailingCommasArePositioned)
         << error;
 }
 
+TEST(ScenarioLoad, JsonSyntaxErrorsArePositioned)
+{
+    std::string error;
+    const auto fails = [&](const std::string& text) {
+        EXPECT_FALSE(ParseScenario(text, "s.json", true, &error)) << text;
+        return error;
+    };
+    EXPECT_EQ(fails("{\n  \"name\" \"x\"\n}"), "s.json:2:10: expected ':' after the key");
+    EXPECT_EQ(fails("{\"name\": \"x\" \"run\": 1}"),
+              "s.json:1:14: expected ',' or '}' after a member");
+    EXPECT_EQ(fails("{\"duration_s\": -}"), "s.json:1:16: a number needs digits");
+    EXPECT_EQ(fails("{\"duration_s\": 1e}"), "s.json:1:18: a number needs digits in its exponent");
+    EXPECT_EQ(fails("{\"name\": \"a\\qb\"}"), "s.json:1:12: unknown escape \\q");
+    EXPECT_EQ(fails("{\"name\": \"x\"} ]"), "s.json:1:15: text after the end of the JSON object");
+    EXPECT_EQ(fails("{\"name\": tru}"), "s.json:1:10: expected a value (an object, array, "
+                                        "string, number, true, false or null)");
+    EXPECT_EQ(fails(std::string(200, '[') + std::string(200, ']')),
+              "s.json:1:102: nested deeper than 100 levels");
+    EXPECT_EQ(fails("  \n"), "s.json:2:1: empty: a JSON scenario is an object ({ ... })");
+    // Valid JSON of every kind passes the syntax check (and reaches protobuf's parser).
+    EXPECT_TRUE(ParseScenario("{\"name\": \"caf\\u00e9 \\\"q\\\" \\/\", \"duration_s\": 1.5e+2, "
+                              "\"seed\": 0, \"groups\": [], \"timers\": {\"t1_s\": 0.25}}",
+                              "s.json", true, &error))
+        << error;
+}
+
 TEST(ScenarioLoad, NonUtf8TextIsPositioned)
 {
     std::string error;
