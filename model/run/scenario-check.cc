@@ -7,6 +7,7 @@
 #include "run/install-devices.h"
 #include "run/install-traffic.h"
 #include "scenario/scenario-loader.h"
+#include "topology/dot-syntax.h"
 #include "topology/topology-dot.h"
 #include "topology/topology-validate.h"
 
@@ -214,6 +215,16 @@ ReadTopology(const sc::Scenario& s, const std::string& file, const std::string& 
             report.Line(source->dotFile + ":" + std::to_string(line) + ":" + std::to_string(column)
                         + ": subgraphs nested more than " + std::to_string(kMaxDotNesting)
                         + " deep");
+            return false;
+        }
+        const std::string syntax = topology::DotSyntaxProblem(source->dotText, &bad);
+        if (!syntax.empty())
+        {
+            int line = 0;
+            int column = 0;
+            sc::LineColumnOf(source->dotText, bad, &line, &column);
+            report.Line(source->dotFile + ":" + std::to_string(line) + ":" + std::to_string(column)
+                        + ": " + syntax);
             return false;
         }
         const size_t before = topo->NodeCount();
