@@ -198,6 +198,18 @@ SipProxy::GetProfile() const
     return *m_profile;
 }
 
+void
+SipProxy::SetUsers(std::map<std::string, std::string> users)
+{
+    m_userTable = std::move(users);
+}
+
+void
+SipProxy::SetRoutes(std::map<std::string, Peer> routes)
+{
+    m_routeTable = std::move(routes);
+}
+
 ProxyConfig
 SipProxy::MakeConfig() const
 {
@@ -241,6 +253,10 @@ SipProxy::MakeConfig() const
                         "SipProxy Routes: '" << route << "' is not domain=IPv4[:port]");
         config.routes[route.substr(0, eq)] = ParsePeer(route.substr(eq + 1), "Routes");
     }
+    for (const auto& [domain, peer] : m_routeTable)
+    {
+        config.routes[domain] = peer;
+    }
     if (!m_defaultRoute.empty())
     {
         config.defaultRoute = ParsePeer(m_defaultRoute, "DefaultRoute");
@@ -256,6 +272,10 @@ SipProxy::MakeConfig() const
         NS_ABORT_MSG_IF(colon == std::string::npos,
                         "SipProxy Users: '" << entry << "' is not user:password");
         users[entry.substr(0, colon)] = entry.substr(colon + 1);
+    }
+    for (const auto& [user, password] : m_userTable)
+    {
+        users[user] = password;
     }
     const std::string realm = !m_realm.empty() ? m_realm
                                                : (config.domains.size() > 1 ? config.domains[1]

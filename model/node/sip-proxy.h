@@ -14,6 +14,7 @@
 #include "profile/device-profile.h"
 #include "proxy/proxy-core.h"
 
+#include <map>
 #include <memory>
 #include <ns3/application.h>
 #include <ns3/nstime.h>
@@ -50,6 +51,19 @@ class SipProxy
     /// The configuration the attributes and the profile make (what StartApplication uses).
     ProxyConfig MakeConfig() const;
 
+    /**
+     * The user table (user -> digest password) as a value: what the "Users" attribute holds as
+     * text, for C++ callers such as the scenario runner. Entries here win over the attribute's
+     * for the same user. Takes effect at the next start.
+     */
+    void SetUsers(std::map<std::string, std::string> users);
+
+    /**
+     * Static routes (domain -> next hop) as values: what the "Routes" attribute holds as text.
+     * Entries here win over the attribute's for the same domain. Takes effect at the next start.
+     */
+    void SetRoutes(std::map<std::string, Peer> routes);
+
   protected:
     void DoDispose() override;
 
@@ -84,6 +98,9 @@ class SipProxy
     std::string m_digestAlgorithms;
     uint32_t m_minExpires = 60;
     uint32_t m_maxExpires = 86400;
+
+    std::map<std::string, std::string> m_userTable; ///< SetUsers
+    std::map<std::string, Peer> m_routeTable;       ///< SetRoutes
 
     mutable std::shared_ptr<const profile::DeviceProfile> m_profile;
     ns3::Ptr<SipStack> m_stack;

@@ -152,40 +152,30 @@ InstallProxy(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Node
     {
         users[user] = password;
     }
-    std::string table;
-    for (const auto& [user, password] : users)
+    // Static routes, or the topology's (the first proxy on the least-delay path per domain).
+    std::map<std::string, Peer> routes;
+    const auto hop = [](ns3::Ipv4Address address, sc::Transport transport) {
+        Peer peer;
+        peer.address = address.Get();
+        peer.port = 5060;
+        peer.transport = transport == sc::TCP ? TransportProtocol::Tcp : TransportProtocol::Udp;
+        return peer;
+    };
+    for (const auto& r : p.routes())
     {
-        table += (table.empty() ? "" : ",") + user + ":" + password;
+        routes[r.domain()] = hop(w.network.AddressOf(r.next_hop_node()), r.transport());
     }
-    helper.SetAttribute("Users", ns3::StringValue(table));
-    std::string routes;
-    if (p.routes_size() > 0)
+    if (p.routes_size() == 0)
     {
-        for (const auto& r : p.routes())
+        for (const auto& [domain, address] : w.network.ProxyRoutes(g.node()))
         {
-            std::ostringstream os;
-            os << r.domain() << "=" << w.network.AddressOf(r.next_hop_node()) << ":5060"
-               << (r.transport() == sc::TCP ? ";transport=tcp" : "");
-            routes += (routes.empty() ? "" : ",") + os.str();
+            routes[domain] = hop(address, p.route_transport());
         }
     }
-    else
-    {
-        routes = w.network.ProxyRoutesAttribute(g.node());
-        if (p.route_transport() == sc::TCP && !routes.empty())
-        {
-            std::string tcp;
-            std::istringstream each(routes);
-            for (std::string route; std::getline(each, route, ',');)
-            {
-                tcp += (tcp.empty() ? "" : ",") + route + ";transport=tcp";
-            }
-            routes = tcp;
-        }
-    }
-    helper.SetAttribute("Routes", ns3::StringValue(routes));
     SetAttributes(helper, g);
     auto proxy = ns3::DynamicCast<SipProxy>(helper.Install(w.network.NodeOf(g.node())).Get(0));
+    proxy->SetUsers(std::move(users));
+    proxy->SetRoutes(std::move(routes));
     w.proxies[g.node()] = proxy;
     if (p.has_capacity() && p.capacity().workers() > 0)
     {

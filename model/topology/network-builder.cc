@@ -295,20 +295,29 @@ NetworkBuilder::IsLinkUp(const std::string& a, const std::string& b) const
     return link != nullptr && link->up;
 }
 
+std::map<std::string, ns3::Ipv4Address>
+NetworkBuilder::ProxyRoutes(const std::string& proxyName) const
+{
+    std::map<std::string, ns3::Ipv4Address> out;
+    const auto routes = ComputeProxyRoutes(m_topology);
+    if (const auto it = routes.find(proxyName); it != routes.end())
+    {
+        for (const auto& [domain, hop] : it->second)
+        {
+            out[domain] = AddressOf(hop);
+        }
+    }
+    return out;
+}
+
 std::string
 NetworkBuilder::ProxyRoutesAttribute(const std::string& proxyName, uint16_t port) const
 {
-    const ProxyRoutes routes = ComputeProxyRoutes(m_topology);
-    const auto it = routes.find(proxyName);
-    if (it == routes.end())
-    {
-        return "";
-    }
     std::string out;
-    for (const auto& [domain, hop] : it->second)
+    for (const auto& [domain, hop] : ProxyRoutes(proxyName))
     {
         std::ostringstream address;
-        address << AddressOf(hop);
+        address << hop;
         out += (out.empty() ? "" : ",") + domain + "=" + address.str() + ":" + std::to_string(port);
     }
     return out;

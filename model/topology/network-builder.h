@@ -93,6 +93,12 @@ class NetworkBuilder
      */
     std::string ProxyRoutesAttribute(const std::string& proxyName, uint16_t port = 5060) const;
 
+    /**
+     * The same routes, typed: for every other domain, the IPv4 address of the next-hop proxy
+     * that ComputeProxyRoutes chooses. Empty for an unknown proxy or one without routes.
+     */
+    std::map<std::string, ns3::Ipv4Address> ProxyRoutes(const std::string& proxyName) const;
+
     /// Fixes the random streams of the error models installed so far (ns-3 AssignStreams);
     /// returns the number of streams used.
     int64_t AssignStreams(int64_t stream);
