@@ -15,7 +15,7 @@ UserAgent::UserAgent(UaHost& host, UaConfig config, UaListener* listener)
     : m_host(host)
     , m_config(std::move(config))
     , m_listener(listener)
-    , m_aorHash(Fnv1a32(m_config.aor))
+    , m_uaHash(Fnv1a32(m_config.aor + "|" + m_config.contactHost))
 {
     Uri aor;
     const bool sips = ParseUri(m_config.aor, &aor) == nullptr && aor.scheme == UriScheme::Sips;
@@ -43,7 +43,7 @@ UserAgent::~UserAgent()
 std::string
 UserAgent::NewTag()
 {
-    std::string tag = ToHex(m_aorHash);
+    std::string tag = ToHex(m_uaHash);
     tag += '-';
     tag += ToHex(m_host.NextSerial());
     return tag;
@@ -54,7 +54,7 @@ UserAgent::NewCallId()
 {
     std::string id = ToHex(m_host.NextSerial());
     id += '-';
-    id += ToHex(m_aorHash);
+    id += ToHex(m_uaHash);
     id += '@';
     id += m_config.contactHost;
     return id;
@@ -223,7 +223,7 @@ UserAgent::AnswerChallenge(const std::vector<Challenge>& challenges, std::string
         input.password = m_config.password;
         input.method = std::string(method);
         input.digestUri = std::string(requestUri);
-        input.cnonce = ToHex(m_aorHash) + ToHex(m_host.NextSerial());
+        input.cnonce = ToHex(m_uaHash) + ToHex(m_host.NextSerial());
         input.nonceCount = nonceCount;
         input.body = std::string(body);
         Credentials credentials;

@@ -214,7 +214,10 @@ class UserAgent
     UaConfig m_config;
     UaListener* m_listener;
     std::string m_contact;
-    uint32_t m_aorHash;
+    /// Hash of the AOR and the contact host: the prefix of this user agent's tags, Call-IDs
+    /// and cnonces. Two devices of one user (one AOR on two nodes) differ by their hosts, so
+    /// the To tags of their answers to one forked INVITE differ (RFC 3261 19.3: tags unique).
+    uint32_t m_uaHash;
     uint32_t m_lastCall = 0;
     uint32_t m_tag = 0;
     std::vector<std::unique_ptr<InviteSession>> m_sessions;
