@@ -21,9 +21,9 @@ NS_OBJECT_ENSURE_REGISTERED(SipProxy);
 namespace {
 
 /// "10.1.2.2:5060" or "10.1.2.2" (port 5060), optionally ";transport=tcp" (UDP otherwise);
-/// aborts with the attribute's name when bad.
-Peer
-ParsePeer(const std::string& written, const char* attribute)
+/// nullopt with `*why` when bad.
+std::optional<Peer>
+ParsePeer(const std::string& written, std::string* why)
 {
     std::string text = written;
     Peer peer;
@@ -33,20 +33,34 @@ ParsePeer(const std::string& written, const char* attribute)
         const std::string param = text.substr(params + 1);
         const auto transport
             = param.rfind("transport=", 0) == 0 ? LookupTransport(param.substr(10)) : std::nullopt;
-        NS_ABORT_MSG_IF(!transport, "SipProxy " << attribute << ": '" << written
-                                                << "' has a parameter other than transport=");
+        if (!transport)
+        {
+            *why = "'" + written + "' has a parameter other than transport=udp|tcp";
+            return std::nullopt;
+        }
         peer.transport = *transport;
         text = text.substr(0, params);
     }
     const auto colon = text.find(':');
     const auto address = ParseIpv4(text.substr(0, colon));
-    NS_ABORT_MSG_IF(!address, "SipProxy " << attribute << ": '" << text << "' is not IPv4[:port]");
+    if (!address)
+    {
+        *why = "'" + text + "' is not IPv4[:port]";
+        return std::nullopt;
+    }
     peer.address = *address;
     if (colon != std::string::npos)
     {
-        const int port = std::atoi(text.c_str() + colon + 1);
-        NS_ABORT_MSG_IF(port <= 0 || port > 65535,
-                        "SipProxy " << attribute << ": bad port in '" << text << "'");
+        const std::string digits = text.substr(colon + 1);
+        const int port = digits.size() <= 5 && !digits.empty()
+                                 && digits.find_first_not_of("0123456789") == std::string::npos
+                             ? std::atoi(digits.c_str())
+                             : 0;
+        if (port <= 0 || port > 65535)
+        {
+            *why = "bad port in '" + text + "'";
+            return std::nullopt;
+        }
         peer.port = static_cast<uint16_t>(port);
     }
     return peer;
@@ -210,9 +224,62 @@ SipProxy::SetRoutes(std::map<std::string, Peer> routes)
     m_routeTable = std::move(routes);
 }
 
+std::pair<std::string, std::string>
+SipProxy::CheckConfiguration() const
+{
+    std::string why;
+    for (const auto& route : SplitCommaList(m_routes))
+    {
+        const auto eq = route.find('=');
+        if (eq == std::string::npos)
+        {
+            return {"Routes", "'" + route + "' is not domain=IPv4[:port][;transport=tcp]"};
+        }
+        if (!ParsePeer(route.substr(eq + 1), &why))
+        {
+            return {"Routes", why};
+        }
+    }
+    if (!m_defaultRoute.empty() && !ParsePeer(m_defaultRoute, &why))
+    {
+        return {"DefaultRoute", why};
+    }
+    for (const auto& entry : SplitCommaList(m_users))
+    {
+        if (entry.find(':') == std::string::npos)
+        {
+            return {"Users", "'" + entry + "' is not user:password"};
+        }
+    }
+    for (const auto& name : SplitCommaList(m_digestAlgorithms))
+    {
+        if (!ParseDigestAlgorithm(name))
+        {
+            return {"DigestAlgorithms", "'" + name + "' is not a digest algorithm (MD5, SHA-256)"};
+        }
+    }
+    std::string error;
+    const auto profile = profile::LoadProfileByName(m_profileName, &error);
+    if (!profile)
+    {
+        return {"Profile", error};
+    }
+    if (profile->kind() != profile::PROXY)
+    {
+        return {"Profile", "profile '" + profile->name() + "' is not a PROXY profile"};
+    }
+    if (m_redirect && profile::CodeFor(*profile, profile::REDIRECT_ONE) == 0)
+    {
+        return {"Redirect", "profile '" + profile->name() + "' never generates a redirect"};
+    }
+    return {};
+}
+
 ProxyConfig
 SipProxy::MakeConfig() const
 {
+    const auto [attribute, problem] = CheckConfiguration();
+    NS_ABORT_MSG_IF(!problem.empty(), "SipProxy " << attribute << ": " << problem);
     LoadProfile();
     const profile::DeviceProfile& p = *m_profile;
     ProxyConfig config;
@@ -228,9 +295,6 @@ SipProxy::MakeConfig() const
         config.domains.push_back(domain);
     }
     config.mode = m_redirect ? ProxyMode::Redirect : ProxyMode::Proxy;
-    NS_ABORT_MSG_IF(m_redirect && profile::CodeFor(p, profile::REDIRECT_ONE) == 0,
-                    "SipProxy: redirect mode, but profile '" << p.name()
-                                                             << "' never generates a redirect");
     config.forking = m_sequential ? ForkMode::Sequential : ForkMode::Parallel;
     config.recordRoute = m_recordRoute;
     config.timerC = std::chrono::nanoseconds(m_timerC.GetNanoSeconds());
@@ -248,10 +312,10 @@ SipProxy::MakeConfig() const
     config.rejectUnknownMethods = profile::CodeFor(p, profile::NOT_IMPLEMENTED) != 0;
     for (const auto& route : SplitCommaList(m_routes))
     {
+        // Checked by CheckConfiguration above.
         const auto eq = route.find('=');
-        NS_ABORT_MSG_IF(eq == std::string::npos,
-                        "SipProxy Routes: '" << route << "' is not domain=IPv4[:port]");
-        config.routes[route.substr(0, eq)] = ParsePeer(route.substr(eq + 1), "Routes");
+        std::string why;
+        config.routes[route.substr(0, eq)] = *ParsePeer(route.substr(eq + 1), &why);
     }
     for (const auto& [domain, peer] : m_routeTable)
     {
@@ -259,7 +323,8 @@ SipProxy::MakeConfig() const
     }
     if (!m_defaultRoute.empty())
     {
-        config.defaultRoute = ParsePeer(m_defaultRoute, "DefaultRoute");
+        std::string why;
+        config.defaultRoute = *ParsePeer(m_defaultRoute, &why);
     }
     // RFC 3261 16.7 step 6 turns a 503 into 500 unless the profile forwards it as it is.
     const profile::Receipt on503 = profile::ReceiptFor(p, 503);
@@ -269,8 +334,6 @@ SipProxy::MakeConfig() const
     for (const auto& entry : SplitCommaList(m_users))
     {
         const auto colon = entry.find(':');
-        NS_ABORT_MSG_IF(colon == std::string::npos,
-                        "SipProxy Users: '" << entry << "' is not user:password");
         users[entry.substr(0, colon)] = entry.substr(colon + 1);
     }
     for (const auto& [user, password] : m_userTable)
@@ -286,8 +349,6 @@ SipProxy::MakeConfig() const
     for (const auto& name : SplitCommaList(m_digestAlgorithms))
     {
         const auto algorithm = ParseDigestAlgorithm(name);
-        NS_ABORT_MSG_IF(!algorithm,
-                        "SipProxy DigestAlgorithms: '" << name << "' is not a digest algorithm");
         algorithms.push_back(*algorithm);
     }
     config.registrarConfig.algorithms = algorithms;

@@ -49,7 +49,16 @@ class SipProxy
     void Restart();
 
     /// The configuration the attributes and the profile make (what StartApplication uses).
+    /// Aborts on what CheckConfiguration reports: check first where input comes from users.
     ProxyConfig MakeConfig() const;
+
+    /**
+     * The first problem of the text attributes (Routes, DefaultRoute, Users, DigestAlgorithms)
+     * and of the profile against the modes (a Profile that is no proxy's, Redirect with a
+     * profile that never redirects): {attribute name, what is wrong}; {"", ""} when none.
+     * The scenario check reports it at the attribute; MakeConfig would abort on it.
+     */
+    std::pair<std::string, std::string> CheckConfiguration() const;
 
     /**
      * The user table (user -> digest password) as a value: what the "Users" attribute holds as

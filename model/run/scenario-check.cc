@@ -490,6 +490,31 @@ PrepareRun(const RunOptions& options, std::ostream& err)
         report.Line(file + ": " + error);
         return nullptr;
     }
+    // The proxies' text attributes (routes, users, algorithms) and profiles, as their start
+    // would read them: a bad one is the scenario's error, not an abort mid-run.
+    for (int i = 0; i < s.groups_size(); ++i)
+    {
+        const auto& g = s.groups(i);
+        const auto proxy = w.proxies.find(g.node());
+        if (!g.has_proxy() || proxy == w.proxies.end())
+        {
+            continue;
+        }
+        const auto [attribute, problem] = proxy->second->CheckConfiguration();
+        if (!problem.empty())
+        {
+            const bool set = g.attributes().count(attribute) > 0;
+            report.Print(sc::DiagnosticAt(
+                *text, file,
+                "groups[" + std::to_string(i) + "]"
+                    + (set ? ".attributes[" + attribute + "]" : std::string(".proxy")),
+                "SipProxy " + attribute + ": " + problem, set ? attribute : ""));
+        }
+    }
+    if (report.Count() > 0)
+    {
+        return nullptr;
+    }
     InstallTraffic(s, w);
     return prepared;
 }
