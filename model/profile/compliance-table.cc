@@ -165,14 +165,30 @@ RenderComplianceMarkdown(const DeviceProfile& profile, const std::string& source
     md << "\n## The vendor table\n\n";
     md << "The same columns as the vendor's table; the comments are the profile's reading of "
           "it, with what the model generates and does on receipt.\n\n";
-    md << "| Response | Supported? | Comments |\n";
-    md << "|---|---|---|\n";
+    md << "| Response | Supported? | Comments | Exercised by |\n";
+    md << "|---|---|---|---|\n";
+    size_t exercised = 0;
     for (const auto& row : profile.rows())
     {
+        std::string by;
+        for (const auto& e : row.exercised_by())
+        {
+            by += by.empty() ? "" : "<br>";
+            by += "`scenarios/" + e.scenario() + "`";
+            for (const auto& set : e.set())
+            {
+                by += " `--set " + set + "`";
+            }
+            by += std::string(": ") + (e.sends() ? "sent" : "received") + " by `" + e.node() + "`";
+        }
+        exercised += row.exercised_by_size() > 0 ? 1 : 0;
         md << "| " << row.code() << " " << Cell(row.reason()) << " | " << Cell(row.supported())
-           << " | " << Cell(Comments(profile, row)) << " |\n";
+           << " | " << Cell(Comments(profile, row)) << " | " << (by.empty() ? "not yet" : by)
+           << " |\n";
     }
-    md << "\n" << profile.rows_size() << " rows.\n";
+    md << "\n" << profile.rows_size() << " rows; " << exercised
+       << " exercised by a shipped scenario whose run shows the row (the test "
+          "`tests/scenario/compliance-rows-test.cc` runs each and looks for it in the trace).\n";
     if (profile.beyond_table_size() > 0)
     {
         md << "\n## Beyond the vendor table\n\n";
