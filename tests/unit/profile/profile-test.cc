@@ -412,7 +412,7 @@ TEST(ComplianceDocs, PageHasTheVendorColumnsAndEveryRow)
     const auto p = Shipped("cpe-sip-gateway");
     ASSERT_NE(p, nullptr);
     const auto page = RenderComplianceMarkdown(*p, "profiles/cpe-sip-gateway.textproto");
-    EXPECT_NE(page.find("| Response | Supported? | Comments |"), std::string::npos);
+    EXPECT_NE(page.find("| Response | Supported? | Comments | Exercised by |"), std::string::npos);
     for (const auto& row : p->rows())
     {
         EXPECT_NE(page.find("\n| " + std::to_string(row.code()) + " " + row.reason() + " | Yes |"),
@@ -420,5 +420,5 @@ TEST(ComplianceDocs, PageHasTheVendorColumnsAndEveryRow)
             << row.code();
     }
     EXPECT_NE(page.find("**RFC 3261 differs:**"), std::string::npos);
-    EXPECT_NE(page.find("14 rows."), std::string::npos);
+    EXPECT_NE(page.find("14 rows; "), std::string::npos);
 }
