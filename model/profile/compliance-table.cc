@@ -186,7 +186,8 @@ RenderComplianceMarkdown(const DeviceProfile& profile, const std::string& source
            << " | " << Cell(Comments(profile, row)) << " | " << (by.empty() ? "not yet" : by)
            << " |\n";
     }
-    md << "\n" << profile.rows_size() << " rows; " << exercised
+    md << "\n"
+       << profile.rows_size() << " rows; " << exercised
        << " exercised by a shipped scenario whose run shows the row (the test "
           "`tests/scenario/compliance-rows-test.cc` runs each and looks for it in the trace).\n";
     if (profile.beyond_table_size() > 0)

@@ -11,10 +11,6 @@
 namespace sipsim {
 namespace scenario {
 
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::TextFormat;
-
 void
 Validator::CheckExpectations()
 {

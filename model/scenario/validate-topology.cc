@@ -13,10 +13,6 @@
 namespace sipsim {
 namespace scenario {
 
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::TextFormat;
-
 void
 Validator::CheckTopology()
 {

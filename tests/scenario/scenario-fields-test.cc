@@ -179,28 +179,31 @@ TEST(ScenarioField, ALaterLossFaultStopsGilbertElliottLoss)
     EXPECT_GE(stopped.completed + stopped.upAtEnd + 1, stopped.attempted) << stopped.output;
 }
 
+/// Column k (0 sent, 1 received, 2 retransmissions) of a node's row in the summary's
+/// per-node message table; -1 when the node is not listed.
+long
+MessageColumn(const std::string& output, const std::string& node, int k)
+{
+    std::smatch m;
+    if (std::regex_search(output, m, std::regex("\\n  " + node + " +(\\d+) / +(\\d+) / +(\\d+)")))
+    {
+        return std::stol(m[k + 1]);
+    }
+    return -1;
+}
+
 /// Messages a node received, from the summary's per-node table; -1 when not listed.
 long
 Received(const std::string& output, const std::string& node)
 {
-    std::smatch m;
-    if (std::regex_search(output, m, std::regex("\\n  " + node + " +\\d+ / +(\\d+) /")))
-    {
-        return std::stol(m[1]);
-    }
-    return -1;
+    return MessageColumn(output, node, 1);
 }
 
 /// Retransmissions a node sent, from the summary's per-node table; -1 when not listed.
 long
 Retransmitted(const std::string& output, const std::string& node)
 {
-    std::smatch m;
-    if (std::regex_search(output, m, std::regex("\\n  " + node + " +\\d+ / +\\d+ / +(\\d+)")))
-    {
-        return std::stol(m[1]);
-    }
-    return -1;
+    return MessageColumn(output, node, 2);
 }
 
 // groups[i].phones.contact_q with groups[j].proxy.sequential_forking: the same users on two
