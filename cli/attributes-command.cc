@@ -1,5 +1,5 @@
 /*
- * sipsim attributes phone|proxy|gateway|queue: the ns-3 attributes a scenario's
+ * sipsim attributes phone|proxy|gateway|responder|queue: the ns-3 attributes a scenario's
  * `groups[i].attributes` (and, for queue, nothing but documentation) may set on a node's
  * application, read from the TypeIds the way ns-3's --PrintAttributes does: name, value type,
  * default and help text.
@@ -14,6 +14,7 @@
 #include "node/sip-gateway.h"
 #include "node/sip-phone.h"
 #include "node/sip-proxy.h"
+#include "node/sip-responder.h"
 
 #include <ns3/attribute.h>
 #include <ns3/type-id.h>
@@ -30,7 +31,7 @@ RunAttributes(int argc, char** argv)
     std::cerr << "sipsim attributes: this build has no simulator (SIPSIM_NS3=OFF)\n";
     return 2;
 #else
-    const std::string usage = "usage: sipsim attributes phone|proxy|gateway|queue\n";
+    const std::string usage = "usage: sipsim attributes phone|proxy|gateway|responder|queue\n";
     if (argc != 1)
     {
         std::cerr << usage;
@@ -56,6 +57,10 @@ RunAttributes(int argc, char** argv)
     else if (kind == "gateway")
     {
         tid = SipGateway::GetTypeId();
+    }
+    else if (kind == "responder")
+    {
+        tid = SipResponder::GetTypeId();
     }
     else if (kind == "queue")
     {

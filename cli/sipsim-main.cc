@@ -23,7 +23,7 @@ PrintUsage(std::ostream& os)
           "      [--junit FILE] [--no-progress] [--force]   run a scenario: trace.pb, "
           "summary.json\n"
           "  validate FILE [--set path=value]...   check a scenario without running it\n"
-          "  attributes phone|proxy|gateway|queue   the ns-3 attributes a scenario's\n"
+          "  attributes phone|proxy|gateway|responder|queue   the ns-3 attributes a scenario's\n"
           "                           groups[i].attributes may set, with defaults and help\n"
           "  help                     this text\n"
           "  version                  print the program version\n"

@@ -136,8 +136,14 @@ DefaultReasonPhrase(uint16_t code)
             return "Proxy Authentication Required";
         case 408:
             return "Request Timeout";
+        case 409:
+            // RFC 2543 7.4 (RFC 3261 dropped it; the vendor tables still list it)
+            return "Conflict";
         case 410:
             return "Gone";
+        case 411:
+            // RFC 2543 7.4 (likewise)
+            return "Length Required";
         case 413:
             return "Request Entity Too Large";
         case 414:

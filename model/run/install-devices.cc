@@ -3,6 +3,7 @@
 #include "node/sip-gateway-helper.h"
 #include "node/sip-phone-helper.h"
 #include "node/sip-proxy-helper.h"
+#include "node/sip-responder.h"
 #include "transport/sip-stack-helper.h"
 
 #include <cmath>
@@ -216,8 +217,8 @@ InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::No
     helper.SetAttribute("PstnCallRate", ns3::DoubleValue(gw.pstn_call_rate()));
     if (gw.pstn_call_rate() > 0)
     {
-        // Calls from the PSTN go to the phone users of the gateway's domain (every phone user
-        // when the domain has none), through the domain's proxy.
+        // Calls from the PSTN go to the phone users (and responders) of the gateway's domain
+        // (every phone user when the domain has neither), through the domain's proxy.
         std::string targets;
         std::string all;
         for (const auto& [name, aors] : w.phoneAors)
@@ -226,6 +227,14 @@ InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::No
             for (const auto& a : aors)
             {
                 (same ? targets : all) += ((same ? targets : all).empty() ? "" : ",") + a;
+            }
+        }
+        // A responder of the gateway's domain is called too (its receipt rows).
+        for (const auto& [name, far] : w.responderAors)
+        {
+            if (w.topo.Node(*w.topo.Find(name)).domain == node.domain)
+            {
+                targets += (targets.empty() ? "" : ",") + far;
             }
         }
         helper.SetAttribute("PstnTargets", ns3::StringValue(targets.empty() ? all : targets));
@@ -238,6 +247,37 @@ InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::No
     SetAttributes(helper, g);
     w.gateways[g.node()]
         = ns3::DynamicCast<SipGateway>(helper.Install(w.network.NodeOf(g.node())).Get(0));
+}
+
+void
+InstallResponder(const sc::NodeGroup& g, World& w)
+{
+    const auto& r = g.responder();
+    ns3::ObjectFactory factory;
+    factory.SetTypeId(SipResponder::GetTypeId());
+    factory.Set("Aor", ns3::StringValue(w.responderAors[g.node()]));
+    // A field the scenario leaves unset keeps the model's default (`sipsim attributes
+    // responder`).
+    if (r.final_status() != 0)
+    {
+        factory.Set("FinalStatus", ns3::UintegerValue(r.final_status()));
+    }
+    std::string provisional;
+    for (const uint32_t code : r.provisional())
+    {
+        provisional += (provisional.empty() ? "" : ",") + std::to_string(code);
+    }
+    factory.Set("Provisional", ns3::StringValue(provisional));
+    factory.Set("FinalDelay", ns3::TimeValue(ns3::Seconds(r.final_delay_s())));
+    factory.Set("RetryAfter", ns3::UintegerValue(r.retry_after_s()));
+    factory.Set("Contact", ns3::StringValue(r.contact()));
+    for (const auto& [name, value] : g.attributes())
+    {
+        factory.Set(name, ns3::StringValue(value));
+    }
+    auto responder = factory.Create<SipResponder>();
+    w.network.NodeOf(g.node())->AddApplication(responder);
+    w.responders[g.node()] = responder;
 }
 
 void
@@ -405,6 +445,13 @@ InstallDevices(const sc::Scenario& s, World& w, std::string* error)
                 aors.push_back("sip:" + user + "@" + host.str());
             }
         }
+        if (g.has_responder())
+        {
+            // Any user at its address reaches it; callers call this one.
+            std::ostringstream aor;
+            aor << "sip:responder@" << w.network.AddressOf(g.node());
+            w.responderAors[g.node()] = aor.str();
+        }
     }
     for (const auto& g : s.groups())
     {
@@ -420,6 +467,10 @@ InstallDevices(const sc::Scenario& s, World& w, std::string* error)
         else if (g.has_phones())
         {
             InstallPhones(s, g, node, w);
+        }
+        else if (g.has_responder())
+        {
+            InstallResponder(g, w);
         }
     }
     return true;

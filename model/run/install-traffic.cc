@@ -129,6 +129,16 @@ InstallTraffic(const sc::Scenario& s, World& w)
             }
         }
     }
+    // A RESPONDER node named by GROUP, or in the DOMAIN: its one callee.
+    for (const auto& [node, aor] : w.responderAors)
+    {
+        if ((c.mode() == sc::CalleeSelection::GROUP && node == c.group())
+            || (c.mode() == sc::CalleeSelection::DOMAIN
+                && w.topo.Node(*w.topo.Find(node)).domain == c.domain()))
+        {
+            w.generator->AddCallee(aor);
+        }
+    }
     ns3::Ptr<ns3::Node> host
         = w.network.NodeOf(callerNodes.empty() ? w.phones.begin()->first : callerNodes.front());
     host->AddApplication(w.generator);

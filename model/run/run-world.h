@@ -13,6 +13,7 @@
 #include "node/sip-gateway.h"
 #include "node/sip-phone.h"
 #include "node/sip-proxy.h"
+#include "node/sip-responder.h"
 #include "topology/gilbert-elliott-error-model.h"
 #include "topology/network-builder.h"
 #include "topology/topology.h"
@@ -35,6 +36,8 @@ struct World
     std::map<std::string, ns3::Ptr<SipProxy>> proxies;
     std::map<std::string, ns3::Ptr<ProcessingQueue>> queues;
     std::map<std::string, ns3::Ptr<SipGateway>> gateways;
+    std::map<std::string, ns3::Ptr<SipResponder>> responders;
+    std::map<std::string, std::string> responderAors; ///< node -> the AOR callers call
     std::map<uint32_t, std::string> nameOfNode; ///< ns-3 node id -> topology name
     ns3::Ptr<CallGenerator> generator;
     ns3::Ptr<HostileSender> hostile; ///< traffic.hostile, when it sends anything

@@ -3,6 +3,7 @@
 #include "node/sip-gateway.h"
 #include "node/sip-phone.h"
 #include "node/sip-proxy.h"
+#include "node/sip-responder.h"
 #include "run/check-attributes.h"
 #include "run/install-devices.h"
 #include "run/install-traffic.h"
@@ -174,10 +175,11 @@ ReadTopology(const sc::Scenario& s, const std::string& file, const std::string& 
     {
         topology::NodeProps props;
         props.name = n.name();
-        props.role = n.role() == sc::PHONES    ? topology::Role::Phones
-                     : n.role() == sc::PROXY   ? topology::Role::Proxy
-                     : n.role() == sc::GATEWAY ? topology::Role::Gateway
-                                               : topology::Role::Router;
+        props.role = n.role() == sc::PHONES      ? topology::Role::Phones
+                     : n.role() == sc::PROXY     ? topology::Role::Proxy
+                     : n.role() == sc::GATEWAY   ? topology::Role::Gateway
+                     : n.role() == sc::RESPONDER ? topology::Role::Responder
+                                                 : topology::Role::Router;
         props.domain = n.domain();
         props.profile = n.profile();
         topo->AddNode(props, &error); // names were checked: unique
@@ -287,10 +289,11 @@ WithDotTopology(const sc::Scenario& s, const topology::Topology& topo, const Top
         }
         auto* n = out.mutable_topology()->add_nodes();
         n->set_name(g[v].name);
-        n->set_role(g[v].role == topology::Role::Phones    ? sc::PHONES
-                    : g[v].role == topology::Role::Proxy   ? sc::PROXY
-                    : g[v].role == topology::Role::Gateway ? sc::GATEWAY
-                                                           : sc::ROUTER);
+        n->set_role(g[v].role == topology::Role::Phones      ? sc::PHONES
+                    : g[v].role == topology::Role::Proxy     ? sc::PROXY
+                    : g[v].role == topology::Role::Gateway   ? sc::GATEWAY
+                    : g[v].role == topology::Role::Responder ? sc::RESPONDER
+                                                             : sc::ROUTER);
         n->set_domain(g[v].domain);
         n->set_profile(g[v].profile);
     }
@@ -361,9 +364,10 @@ CheckGroupAttributes(const sc::Scenario& s, const std::string& file, const std::
     for (int i = 0; i < s.groups_size(); ++i)
     {
         const auto& g = s.groups(i);
-        const ns3::TypeId tid = g.has_phones()  ? SipPhone::GetTypeId()
-                                : g.has_proxy() ? SipProxy::GetTypeId()
-                                                : SipGateway::GetTypeId();
+        const ns3::TypeId tid = g.has_phones()      ? SipPhone::GetTypeId()
+                                : g.has_proxy()     ? SipProxy::GetTypeId()
+                                : g.has_responder() ? SipResponder::GetTypeId()
+                                                    : SipGateway::GetTypeId();
         // The map's order is unspecified: check in name order for a stable report.
         std::map<std::string, std::string> sorted(g.attributes().begin(), g.attributes().end());
         for (const auto& [name, value] : sorted)
@@ -371,9 +375,10 @@ CheckGroupAttributes(const sc::Scenario& s, const std::string& file, const std::
             std::string why;
             if (!CheckAttribute(tid, name, value, &why))
             {
-                const std::string role = g.has_phones()  ? "phone"
-                                         : g.has_proxy() ? "proxy"
-                                                         : "gateway";
+                const std::string role = g.has_phones()      ? "phone"
+                                         : g.has_proxy()     ? "proxy"
+                                         : g.has_responder() ? "responder"
+                                                             : "gateway";
                 report.Print(sc::DiagnosticAt(
                     text, file, "groups[" + std::to_string(i) + "].attributes[" + name + "]",
                     why + " (`sipsim attributes " + role + "` lists them)", name));
@@ -490,25 +495,42 @@ PrepareRun(const RunOptions& options, std::ostream& err)
         report.Line(file + ": " + error);
         return nullptr;
     }
-    // The proxies' text attributes (routes, users, algorithms) and profiles, as their start
-    // would read them: a bad one is the scenario's error, not an abort mid-run.
+    // The proxies' text attributes (routes, users, algorithms) and profiles, and the
+    // responders' statuses, as their start would read them: a bad one is the scenario's error,
+    // not an abort mid-run.
     for (int i = 0; i < s.groups_size(); ++i)
     {
         const auto& g = s.groups(i);
-        const auto proxy = w.proxies.find(g.node());
-        if (!g.has_proxy() || proxy == w.proxies.end())
+        std::pair<std::string, std::string> problem;
+        std::string model;
+        std::string section;
+        if (const auto proxy = w.proxies.find(g.node()); g.has_proxy() && proxy != w.proxies.end())
         {
-            continue;
+            problem = proxy->second->CheckConfiguration();
+            model = "SipProxy";
+            section = ".proxy";
         }
-        const auto [attribute, problem] = proxy->second->CheckConfiguration();
-        if (!problem.empty())
+        else if (const auto responder = w.responders.find(g.node());
+                 g.has_responder() && responder != w.responders.end())
+        {
+            problem = responder->second->CheckConfiguration();
+            model = "SipResponder";
+            // The field the attribute was set from.
+            const std::map<std::string, std::string> fields{{"FinalStatus", ".final_status"},
+                                                            {"Provisional", ".provisional"},
+                                                            {"Contact", ".contact"}};
+            const auto field = fields.find(problem.first);
+            section = ".responder" + (field == fields.end() ? std::string() : field->second);
+        }
+        const auto& [attribute, why] = problem;
+        if (!why.empty())
         {
             const bool set = g.attributes().count(attribute) > 0;
-            report.Print(sc::DiagnosticAt(
-                *text, file,
-                "groups[" + std::to_string(i) + "]"
-                    + (set ? ".attributes[" + attribute + "]" : std::string(".proxy")),
-                "SipProxy " + attribute + ": " + problem, set ? attribute : ""));
+            report.Print(sc::DiagnosticAt(*text, file,
+                                          "groups[" + std::to_string(i) + "]"
+                                              + (set ? ".attributes[" + attribute + "]" : section),
+                                          model + " " + attribute + ": " + why,
+                                          set ? attribute : ""));
         }
     }
     if (report.Count() > 0)

@@ -1,5 +1,5 @@
 /*
- * Checks of the groups section: phones, proxies and gateways on their nodes.
+ * Checks of the groups section: phones, proxies, gateways and responders on their nodes.
  */
 #include "scenario/positions.h"
 #include "scenario/validator.h"
@@ -27,20 +27,25 @@ Validator::CheckGroups()
                       + std::to_string(seen[g.node()]) + "])",
                   g.node());
         }
-        const int parts
-            = (g.has_phones() ? 1 : 0) + (g.has_proxy() ? 1 : 0) + (g.has_gateway() ? 1 : 0);
+        const int parts = (g.has_phones() ? 1 : 0) + (g.has_proxy() ? 1 : 0)
+                          + (g.has_gateway() ? 1 : 0) + (g.has_responder() ? 1 : 0);
         const auto* node = Node(g.node());
         if (parts != 1)
         {
-            Error(path, "set exactly one of phones, proxy and gateway");
+            Error(path, "set exactly one of phones, proxy, gateway and responder");
         }
         else if (node != nullptr)
         {
-            const Role want = g.has_phones() ? PHONES : (g.has_proxy() ? PROXY : GATEWAY);
+            const Role want = g.has_phones()    ? PHONES
+                              : g.has_proxy()   ? PROXY
+                              : g.has_gateway() ? GATEWAY
+                                                : RESPONDER;
             if (node->role() != want)
             {
-                const char* part
-                    = g.has_phones() ? "phones" : (g.has_proxy() ? "proxy" : "gateway");
+                const char* part = g.has_phones()    ? "phones"
+                                   : g.has_proxy()   ? "proxy"
+                                   : g.has_gateway() ? "gateway"
+                                                     : "responder";
                 Error(path + "." + part, "node '" + g.node() + "' is " + RoleName(node->role())
                                              + ": " + part + " needs a " + RoleName(want)
                                              + " node");
@@ -57,6 +62,12 @@ Validator::CheckGroups()
         if (g.has_gateway())
         {
             CheckGateway(path + ".gateway", g.gateway());
+        }
+        // The statuses and the Contact are checked by SipResponder::CheckConfiguration (the
+        // run's check, which also sees the attributes); here what the model cannot.
+        if (g.has_responder())
+        {
+            CheckSeconds(path + ".responder.final_delay_s", g.responder().final_delay_s());
         }
         for (const auto& [name, value] : g.attributes())
         {

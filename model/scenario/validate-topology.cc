@@ -48,14 +48,16 @@ Validator::CheckTopology()
         if (!Role_IsValid(n.role()))
         {
             Error(path + ".role", "unknown role " + std::to_string(n.role())
-                                      + " (PHONES, PROXY, GATEWAY or ROUTER)");
+                                      + " (PHONES, PROXY, GATEWAY, ROUTER or RESPONDER)");
         }
         else if (n.role() == ROLE_UNSPECIFIED)
         {
             Error(path + ".role",
-                  "node '" + n.name() + "' needs a role (PHONES, PROXY, GATEWAY or ROUTER)");
+                  "node '" + n.name()
+                      + "' needs a role (PHONES, PROXY, GATEWAY, ROUTER or RESPONDER)");
         }
-        if ((n.role() == PHONES || n.role() == PROXY) && n.domain().empty())
+        if ((n.role() == PHONES || n.role() == PROXY || n.role() == RESPONDER)
+            && n.domain().empty())
         {
             Error(path + ".domain", "a " + RoleName(n.role()) + " node needs a SIP domain");
         }
@@ -97,6 +99,11 @@ Validator::CheckProfile(const std::string& path, const TopologyNode& n)
     if (n.role() == ROUTER)
     {
         Error(path, "a ROUTER runs no SIP: it has no profile", n.profile());
+        return;
+    }
+    if (n.role() == RESPONDER)
+    {
+        Error(path, "a RESPONDER follows RFC 3261 alone: it has no profile", n.profile());
         return;
     }
     if (profile::FindProfileFile(n.profile()).empty())

@@ -50,6 +50,11 @@ Validator::CheckTraffic()
     switch (c.mode())
     {
         case CalleeSelection::GROUP:
+            // A PHONES node, or a RESPONDER (its one callee).
+            if (const auto* n = Node(c.group()); n != nullptr && n->role() == RESPONDER)
+            {
+                break;
+            }
             CheckNodeRef("traffic.callees.group", c.group(), PHONES, "callee group");
             break;
         case CalleeSelection::DOMAIN:
@@ -62,12 +67,14 @@ Validator::CheckTraffic()
                 bool known = false;
                 for (const auto& [name, n] : m_nodes)
                 {
-                    known = known || (n->role() == PHONES && n->domain() == c.domain());
+                    known = known
+                            || ((n->role() == PHONES || n->role() == RESPONDER)
+                                && n->domain() == c.domain());
                 }
                 if (!known)
                 {
-                    Error("traffic.callees.domain", "no PHONES node in domain '" + c.domain() + "'",
-                          c.domain());
+                    Error("traffic.callees.domain",
+                          "no PHONES or RESPONDER node in domain '" + c.domain() + "'", c.domain());
                 }
             }
             break;

@@ -226,6 +226,9 @@ WriteDot(std::ostream& out, const Topology& topology, const std::string& graphNa
             case Role::Router:
                 out << ", shape=circle";
                 break;
+            case Role::Responder:
+                out << ", shape=octagon";
+                break;
         }
         out << "];\n";
     }

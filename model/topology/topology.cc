@@ -55,6 +55,8 @@ RoleName(Role role)
             return "gateway";
         case Role::Router:
             return "router";
+        case Role::Responder:
+            return "responder";
     }
     return "router";
 }
@@ -62,7 +64,7 @@ RoleName(Role role)
 std::optional<Role>
 ParseRole(std::string_view name)
 {
-    for (Role r : {Role::Phones, Role::Proxy, Role::Gateway, Role::Router})
+    for (Role r : {Role::Phones, Role::Proxy, Role::Gateway, Role::Router, Role::Responder})
     {
         if (EqualsNoCase(name, RoleName(r)))
         {

@@ -25,9 +25,12 @@ enum class Role
     Proxy,   ///< the SIP proxy and registrar of one domain; routes IP too
     Gateway, ///< a PSTN gateway of one domain; an end host, never transit
     Router,  ///< an IP router without SIP
+    /// a scripted far end (SipResponder) answering every INVITE alike; an end host, never
+    /// transit
+    Responder,
 };
 
-/// "phones", "proxy", "gateway", "router": the names used in DOT files.
+/// "phones", "proxy", "gateway", "router", "responder": the names used in DOT files.
 std::string_view RoleName(Role role);
 
 /// The role of a DOT name (case-insensitive), or nullopt.

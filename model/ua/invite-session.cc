@@ -596,12 +596,20 @@ InviteSession::OnExpired()
 bool
 InviteSession::Ring()
 {
-    if (m_role != Role::Uas || m_state != CallState::Offered)
+    return m_state == CallState::Offered && Progress(180);
+}
+
+bool
+InviteSession::Progress(uint16_t code)
+{
+    if (m_role != Role::Uas || (m_state != CallState::Offered && m_state != CallState::Ringing)
+        || code < 180 || code > 199)
     {
         return false;
     }
-    // RFC 3261 13.3.1.1: a 180 with a To tag creates the early dialog (12.1.1).
-    Message response = BuildUasResponse(m_invite, 180, {}, true);
+    // RFC 3261 13.3.1.1: a provisional response with a To tag creates the early dialog
+    // (12.1.1); later ones carry the same tag.
+    Message response = BuildUasResponse(m_invite, code, {}, true);
     if (!m_dialog)
     {
         if (auto dialog = Dialog::CreateAsUas(m_invite, m_localTag, DialogState::Early))

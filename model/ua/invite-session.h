@@ -86,6 +86,8 @@ class InviteSession
     /// Takes the INVITE of a new incoming call (RFC 3261 13.3.1).
     void Offer(TransactionId id, const Message& invite);
     bool Ring();
+    /// Sends a provisional response 180-199 (RFC 3261 21.1) from Offered or Ringing.
+    bool Progress(uint16_t code);
     bool Answer(std::string_view sdp);
     /// Sends a 3xx-6xx final response, with the extra (name, value) header fields; the
     /// session ends at once (no event).

@@ -327,6 +327,13 @@ UserAgent::Ring(CallHandle call)
 }
 
 bool
+UserAgent::Progress(CallHandle call, uint16_t code)
+{
+    InviteSession* session = FindSession(call.value);
+    return session != nullptr && session->Progress(code);
+}
+
+bool
 UserAgent::Answer(CallHandle call, std::string_view sdp)
 {
     InviteSession* session = FindSession(call.value);

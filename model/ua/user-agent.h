@@ -71,6 +71,13 @@ class UserAgent
     /// Callee: sends 180 Ringing (creates the early dialog).
     bool Ring(CallHandle call);
 
+    /**
+     * Callee: sends a provisional response 180-199 (RFC 3261 21.1: 181 Call Is Being
+     * Forwarded, 182 Queued, 183 Session Progress, ...), while the call is unanswered; the
+     * first creates the early dialog, as Ring does. False for another code.
+     */
+    bool Progress(CallHandle call, uint16_t code);
+
     /// Callee: sends 200 OK with Contact and the SDP answer, retransmitted until the ACK.
     bool Answer(CallHandle call, std::string_view sdp = {});
 

@@ -697,6 +697,69 @@ TEST(FieldTable, ExpectationDescriptionIsPrinted)
 }
 
 // --- every field is named by a test
+// groups[i].responder: the far end of far-end-responses answers with what the group says.
+constexpr uint32_t kFar = 4;
+const std::string kFarEnd = "far-end-responses.textproto";
+const std::string kResponder = "groups[4].responder.";
+
+TEST(FieldTable, ResponderStatusesAndDelay)
+{
+    const RunResult base = RunScenario(kFarEnd);
+    const auto invites = base.Messages(
+        [](const Message& m) { return !m.tx() && m.node() == kFar && m.method() == "INVITE"; });
+    ASSERT_FALSE(invites.empty());
+    // provisional, in order, at once; final_status final_delay_s (0.5 s) after the INVITE.
+    EXPECT_EQ(RunResult::Between(invites, base.Sent(kFar, "", 181)), 0.0);
+    EXPECT_EQ(RunResult::Between(invites, base.Sent(kFar, "", 182)), 0.0);
+    EXPECT_EQ(RunResult::Between(invites, base.Sent(kFar, "", 183)), 0.0);
+    EXPECT_EQ(RunResult::Between(invites, base.Sent(kFar, "", 604)), 0.5);
+    EXPECT_GT(base.CallsWithStatus(604), 0u);
+
+    const RunResult changed
+        = RunScenario(kFarEnd, "--set " + kResponder + "final_status=410 --set " + kResponder
+                                   + "final_delay_s=2 --set " + kResponder + "provisional[1]=180");
+    const auto invites2 = changed.Messages(
+        [](const Message& m) { return !m.tx() && m.node() == kFar && m.method() == "INVITE"; });
+    EXPECT_TRUE(changed.Sent(kFar, "", 604).empty());
+    EXPECT_TRUE(changed.Sent(kFar, "", 182).empty());
+    EXPECT_EQ(RunResult::Between(invites2, changed.Sent(kFar, "", 180)), 0.0);
+    EXPECT_EQ(RunResult::Between(invites2, changed.Sent(kFar, "", 410)), 2.0);
+    EXPECT_GT(changed.CallsWithStatus(410), 0u);
+}
+
+// A caller who gives up before the final status: CANCEL, 200 and 487 (RFC 3261 9.2), and the
+// final status is never sent.
+TEST(FieldTable, ResponderAnswersACancelBeforeTheFinalStatus)
+{
+    const RunResult run = RunScenario(kFarEnd, "--set " + kResponder
+                                                   + "final_delay_s=20 --set "
+                                                     "groups[0].phones.user.cancel_after_s=1 "
+                                                     "--set groups[3].gateway.pstn_call_rate=0");
+    EXPECT_TRUE(run.Sent(kFar, "", 604).empty());
+    const auto cancels = run.Messages(
+        [](const Message& m) { return !m.tx() && m.node() == kFar && m.method() == "CANCEL"; });
+    ASSERT_FALSE(cancels.empty());
+    EXPECT_EQ(RunResult::Between(cancels, run.Sent(kFar, "", 487)), 0.0);
+    EXPECT_GT(run.CallsWithStatus(487), 0u);
+}
+
+TEST(FieldTable, ResponderRetryAfterAndContactAreInTheFinalResponse)
+{
+    const std::string pcap = "--set outputs.pcap=true --set duration_s=5 ";
+    const RunResult base = RunScenario(kFarEnd, pcap);
+    EXPECT_EQ(base.pcaps.find("Retry-After:"), std::string::npos);
+    const RunResult retry = RunScenario(kFarEnd, pcap + "--set " + kResponder + "retry_after_s=9");
+    EXPECT_NE(retry.pcaps.find("SIP/2.0 604 Does Not Exist Anywhere\r\n"), std::string::npos);
+    EXPECT_NE(retry.pcaps.find("Retry-After: 9\r\n"), std::string::npos);
+    const RunResult moved
+        = RunScenario(kFarEnd, pcap + "--set " + kResponder + "final_status=301 --set " + kResponder
+                                   + "contact=sip:bob@192.0.2.7");
+    EXPECT_NE(moved.pcaps.find("SIP/2.0 301 Moved Permanently\r\n"), std::string::npos);
+    EXPECT_NE(moved.pcaps.find("Contact: <sip:bob@192.0.2.7>\r\n"), std::string::npos);
+    // A Contact on a 4xx is refused, by validate as by run.
+    RunScenario(kFarEnd, "--set " + kResponder + "contact=sip:bob@192.0.2.7", 2);
+}
+
 // ----------------------------------------------------------------
 
 void
