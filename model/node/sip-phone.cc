@@ -494,7 +494,8 @@ SipPhone::Register(uint32_t index)
 }
 
 bool
-SipPhone::RegistrationAction(uint32_t index, RegistrationRequest request)
+SipPhone::RegistrationAction(uint32_t index, RegistrationRequest request,
+                             const std::string& contact)
 {
     if (index >= m_users.size() || m_users[index].ua == nullptr)
     {
@@ -511,6 +512,17 @@ SipPhone::RegistrationAction(uint32_t index, RegistrationRequest request)
             return ua.UnregisterAll();
         case RegistrationRequest::QueryBindings:
             return ua.QueryBindings();
+        case RegistrationRequest::AddContact:
+        {
+            std::string uri = contact;
+            Uri aor;
+            const size_t at = uri.find("{user}");
+            if (at != std::string::npos && ParseUri(ua.GetConfig().aor, &aor) == nullptr)
+            {
+                uri.replace(at, 6, aor.user);
+            }
+            return ua.AddContact(uri);
+        }
     }
     return false;
 }

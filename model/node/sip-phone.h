@@ -117,14 +117,19 @@ class SipPhone
     /// What a user can ask its registrar (RFC 3665 2.2-2.4), for RegistrationAction.
     enum class RegistrationRequest
     {
-        Register,     ///< register (again): the user's binding
-        Unregister,   ///< remove the user's own binding (Expires: 0)
-        RemoveAll,    ///< remove every binding of the AOR ("Contact: *")
-        QueryBindings ///< list the AOR's bindings (no Contact)
+        Register,      ///< register (again): the user's binding
+        Unregister,    ///< remove the user's own binding (Expires: 0)
+        RemoveAll,     ///< remove every binding of the AOR ("Contact: *")
+        QueryBindings, ///< list the AOR's bindings (no Contact)
+        AddContact,    ///< add another contact to the AOR's bindings (RFC 3665 2.2)
     };
 
-    /// Sends a user's REGISTER of that kind now; false when it cannot be sent.
-    bool RegistrationAction(uint32_t user, RegistrationRequest request);
+    /**
+     * Sends a user's REGISTER of that kind now; false when it cannot be sent. For AddContact,
+     * `contact` is the URI added, with "{user}" replaced by the user part of the user's AOR.
+     */
+    bool RegistrationAction(uint32_t user, RegistrationRequest request,
+                            const std::string& contact = {});
 
     const profile::DeviceProfile& GetProfile() const;
 

@@ -161,17 +161,21 @@ ScheduleFaults(const sc::Scenario& s, World& w, trace::TraceRecorder& recorder)
                                          ? SipPhone::RegistrationRequest::RemoveAll
                                      : kind == sc::RegistrationAction::QUERY
                                          ? SipPhone::RegistrationRequest::QueryBindings
+                                     : kind == sc::RegistrationAction::ADD_CONTACT
+                                         ? SipPhone::RegistrationRequest::AddContact
                                          : SipPhone::RegistrationRequest::Register;
+                const std::string contact = f.registration().contact();
                 const uint32_t users = static_cast<uint32_t>(w.phoneAors[node].size());
-                ns3::Simulator::Schedule(at, [&recorder, phone, node, kind, request, users]() {
-                    for (uint32_t i = 0; i < users; ++i)
-                    {
-                        phone->RegistrationAction(i, request);
-                    }
-                    recorder.RecordFault("phones " + node + ": registration "
-                                             + sc::RegistrationAction::Kind_Name(kind),
-                                         trace::OTHER);
-                });
+                ns3::Simulator::Schedule(
+                    at, [&recorder, phone, node, kind, request, users, contact]() {
+                        for (uint32_t i = 0; i < users; ++i)
+                        {
+                            phone->RegistrationAction(i, request, contact);
+                        }
+                        recorder.RecordFault("phones " + node + ": registration "
+                                                 + sc::RegistrationAction::Kind_Name(kind),
+                                             trace::OTHER);
+                    });
                 break;
             }
             default:

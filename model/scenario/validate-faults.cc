@@ -5,11 +5,64 @@
 #include "scenario/validator.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
 namespace sipsim {
 namespace scenario {
+
+namespace {
+
+/// An absolute URI as RFC 3986 3.1 starts one ("scheme:rest"), that fits between < and > in a
+/// Contact: no spaces, quotes, angle brackets or control characters.
+bool
+IsContactUri(const std::string& uri)
+{
+    const size_t colon = uri.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == uri.size()
+        || !std::isalpha(static_cast<unsigned char>(uri[0])))
+    {
+        return false;
+    }
+    for (size_t i = 0; i < colon; ++i)
+    {
+        const auto c = static_cast<unsigned char>(uri[i]);
+        if (!std::isalnum(c) && c != '+' && c != '-' && c != '.')
+        {
+            return false;
+        }
+    }
+    return std::none_of(uri.begin(), uri.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"';
+    });
+}
+
+} // namespace
+
+void
+Validator::CheckAddedContact(const std::string& path, const RegistrationAction& r)
+{
+    if (r.kind() == RegistrationAction::ADD_CONTACT)
+    {
+        if (r.contact().empty())
+        {
+            Error(path + ".kind", "ADD_CONTACT needs the contact to add (contact)");
+        }
+        else if (!IsContactUri(r.contact()))
+        {
+            Error(path + ".contact",
+                  "'" + r.contact()
+                      + "' is not a URI (scheme:rest, without spaces, quotes or angle brackets)",
+                  r.contact());
+        }
+    }
+    else if (!r.contact().empty())
+    {
+        Error(path + ".contact", "a contact is for kind ADD_CONTACT", r.contact());
+    }
+}
 
 void
 Validator::CheckFaults()
@@ -73,8 +126,9 @@ Validator::CheckFaults()
                 if (!RegistrationAction::Kind_IsValid(f.registration().kind()))
                 {
                     Error(path + ".registration.kind", "unknown kind (REGISTER, UNREGISTER, "
-                                                       "REMOVE_ALL or QUERY)");
+                                                       "REMOVE_ALL, QUERY or ADD_CONTACT)");
                 }
+                CheckAddedContact(path + ".registration", f.registration());
                 break;
             default:
                 Error(path, "a fault needs a kind: link_loss, link_state, node_crash, "

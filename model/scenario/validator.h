@@ -109,6 +109,8 @@ class Validator
     void CheckLinkRef(const std::string& path, const std::string& link);
 
     void CheckFaults();
+    /// A registration fault's contact: set for ADD_CONTACT, and only then.
+    void CheckAddedContact(const std::string& path, const RegistrationAction& r);
 
     void CheckExpectations();
 

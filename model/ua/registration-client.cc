@@ -113,6 +113,24 @@ RegistrationClient::Query()
 }
 
 bool
+RegistrationClient::AddContact(const std::string& uri)
+{
+    if (m_txn != 0 || uri.empty())
+    {
+        return false;
+    }
+    m_kind = Kind::Added;
+    m_addedContact = uri;
+    m_addedExpires = m_asked > 0 ? m_asked : m_ua.GetConfig().registerExpires;
+    if (!SendFirst(m_addedExpires))
+    {
+        m_kind = Kind::Bindings;
+        return false;
+    }
+    return true;
+}
+
+bool
 RegistrationClient::Unregister()
 {
     // Refreshing stops now, also when the un-REGISTER has to wait for the REGISTER in flight:
@@ -166,6 +184,12 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
         request.AddHeader(HeaderId::Contact, contact);
         request.AddHeader(HeaderId::Expires, std::to_string(expires));
     }
+    else if (m_kind == Kind::Added)
+    {
+        // RFC 3665 2.2 F1: the new contact alone; the registrar keeps the others.
+        request.AddHeader(HeaderId::Contact, "<" + m_addedContact + ">");
+        request.AddHeader(HeaderId::Expires, std::to_string(m_addedExpires));
+    }
     if (!authHeaderValue.empty())
     {
         request.AddHeader(proxyAuth ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
@@ -198,7 +222,7 @@ RegistrationClient::Send(uint32_t expires, const std::string& authHeaderValue, b
     {
         return false;
     }
-    if (m_kind != Kind::Query)
+    if (!LeavesOwnBinding())
     {
         m_state
             = expires > 0 && m_kind == Kind::Bindings ? State::Registering : State::Unregistering;
@@ -279,7 +303,7 @@ RegistrationClient::OnSuccess(const Message& response)
     UserAgent& ua = m_ua;
     const Kind kind = m_kind;
     m_kind = Kind::Bindings;
-    if (kind == Kind::Query)
+    if (kind == Kind::Query || kind == Kind::Added)
     {
         RunQueued();
         if (ua.m_listener != nullptr)
@@ -369,9 +393,9 @@ void
 RegistrationClient::Fail(uint16_t status)
 {
     UserAgent& ua = m_ua;
-    // A failed query leaves the binding (and its refresh) as it was; any other failed
-    // REGISTER ends it.
-    if (m_kind != Kind::Query)
+    // A failed query or added contact leaves the binding (and its refresh) as it was; any
+    // other failed REGISTER ends it.
+    if (!LeavesOwnBinding())
     {
         m_ua.m_host.m_timers.Cancel(m_refreshTimer);
         m_refreshTimer = 0;

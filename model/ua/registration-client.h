@@ -59,6 +59,15 @@ class RegistrationClient
     /// while one is in flight.
     bool Query();
 
+    /**
+     * REGISTER with another Contact, `uri` (any URI: "mailto:bob@biloxi.example"), for the
+     * expiry of our own binding (the configured one when not registered): the registrar adds
+     * it to the AOR's bindings (RFC 3261 10.2.1, RFC 3665 2.2) and lists them all in its 200.
+     * The client does not refresh it, and its own binding is left as it was. False while a
+     * REGISTER is in flight.
+     */
+    bool AddContact(const std::string& uri);
+
     State GetState() const { return m_state; }
 
     /// The expiry granted by the last 200, in seconds (0 when not registered).
@@ -77,7 +86,12 @@ class RegistrationClient
         Bindings, ///< our Contact with m_asked (0: remove it)
         Wildcard, ///< "Contact: *", Expires: 0: every binding of the AOR (10.2.2)
         Query,    ///< no Contact: the bindings are listed (10.2.3)
+        Added,    ///< m_addedContact: another contact of the AOR (RFC 3665 2.2)
     };
+
+    /// Whether the REGISTER in flight leaves our own binding as it is (a query, an added
+    /// contact): its answer or failure changes neither state nor refresh.
+    bool LeavesOwnBinding() const { return m_kind == Kind::Query || m_kind == Kind::Added; }
 
     /// Starts a REGISTER operation for m_wanted (a registration or a refresh): a fresh round of
     /// authentication, with credentials sent before a challenge when reuseCredentials is set.
@@ -107,7 +121,9 @@ class RegistrationClient
     uint32_t m_cseq = 0;
     uint32_t m_asked = 0; ///< expires of the REGISTER in flight
     Kind m_kind = Kind::Bindings;
-    uint32_t m_wanted = 0; ///< expires to ask for (raised by 423)
+    std::string m_addedContact;  ///< the URI of Kind::Added
+    uint32_t m_addedExpires = 0; ///< and its expiry
+    uint32_t m_wanted = 0;       ///< expires to ask for (raised by 423)
     uint32_t m_granted = 0;
     TransactionId m_txn = 0;
     TimerId m_refreshTimer = 0;

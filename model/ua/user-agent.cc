@@ -429,6 +429,16 @@ UserAgent::QueryBindings()
 }
 
 bool
+UserAgent::AddContact(const std::string& uri)
+{
+    if (!m_registration)
+    {
+        m_registration = std::make_unique<RegistrationClient>(*this);
+    }
+    return m_registration->AddContact(uri);
+}
+
+bool
 UserAgent::IsRegistered() const
 {
     return m_registration != nullptr && m_registration->GetGrantedExpires() > 0;

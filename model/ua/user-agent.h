@@ -133,6 +133,11 @@ class UserAgent
     /// RFC 3665 2.3); OnBindingsQueried reports them. False while a REGISTER is in flight.
     bool QueryBindings();
 
+    /// Adds another contact (any URI) to the AOR's bindings: REGISTER with that Contact alone
+    /// (RFC 3665 2.2); OnBindingsQueried reports the bindings the 200 lists. Not refreshed.
+    /// False while a REGISTER is in flight.
+    bool AddContact(const std::string& uri);
+
     bool IsRegistered() const;
 
     /// The registration client; nullptr before the first Register.

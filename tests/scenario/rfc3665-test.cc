@@ -9,8 +9,10 @@
 #include "trace/trace-file.h"
 
 #include <filesystem>
+#include <fstream>
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -22,18 +24,34 @@ namespace fs = std::filesystem;
 const std::string kSource = SIPSIM_SOURCE_DIR;
 const std::string kSipsim = SIPSIM_BINARY;
 
-/// "alice -> bob INVITE" for every message of the run's first dialog or registration that
-/// starts with a `method` request (its Call-ID), in the order sent.
+/**
+ * "alice -> bob INVITE" for every message of the run's first dialog or registration that
+ * starts with a `method` request (its Call-ID), in the order sent. With `pcaps`, the run also
+ * writes pcaps, and their bytes are returned there (the messages' text, to check a header).
+ */
 std::vector<std::string>
-FirstCallLadder(const std::string& scenario, const std::string& method = "INVITE")
+FirstCallLadder(const std::string& scenario, const std::string& method = "INVITE",
+                std::string* pcaps = nullptr)
 {
     const fs::path out
         = fs::temp_directory_path() / ("sipsim-rfc3665-" + std::to_string(::getpid()));
     fs::remove_all(out);
     const auto r = sipsim::test::RunCommand(kSipsim, "run " + scenario + " --no-progress --out "
-                                                         + out.string());
+                                                         + out.string()
+                                                         + (pcaps != nullptr ? " --pcap" : ""));
     EXPECT_EQ(r.exit, 0) << r.output;
     const auto trace = sipsim::trace::ReadTrace(out.string() + "/trace.pb");
+    if (pcaps != nullptr)
+    {
+        for (const auto& entry : fs::directory_iterator(out))
+        {
+            if (entry.path().extension() == ".pcap")
+            {
+                std::ifstream in(entry.path(), std::ios::binary);
+                pcaps->append(std::istreambuf_iterator<char>(in), {});
+            }
+        }
+    }
     fs::remove_all(out);
     EXPECT_TRUE(trace.ok) << trace.error;
     if (!trace.ok || trace.records.empty())
@@ -197,6 +215,26 @@ TEST(Rfc3665, UnsuccessfulTemporarilyUnavailable311)
                 "proxy2 -> proxy1 180", "proxy1 -> alice 180", "bob -> proxy2 480",
                 "proxy2 -> bob ACK", "proxy2 -> proxy1 480", "proxy1 -> proxy2 ACK",
                 "proxy1 -> alice 480", "alice -> proxy1 ACK"}));
+}
+
+// RFC 3665 2.2 after 2.1: the 2.1 flow, then F1 REGISTER with the new contact alone (with the
+// credentials of the last challenge) and F2 200 listing both contacts.
+TEST(Rfc3665, UpdateOfContactList22)
+{
+    std::string pcaps;
+    EXPECT_EQ(
+        FirstCallLadder(kSource + "/scenarios/rfc3665/2.2-update-contacts.textproto", "REGISTER",
+                        &pcaps),
+        (Ladder{"bob -> registrar REGISTER", "registrar -> bob 401", "bob -> registrar REGISTER",
+                "registrar -> bob 200", "bob -> registrar REGISTER", "registrar -> bob 200"}));
+    // F1's Contact is the mailto URI alone; F2 lists it with the phone's own contact.
+    EXPECT_NE(pcaps.find("CSeq: 3 REGISTER\r\nContact: <mailto:bob1@biloxi.example>\r\n"
+                         "Expires: 3600\r\nAuthorization: Digest"),
+              std::string::npos);
+    EXPECT_NE(pcaps.find("CSeq: 3 REGISTER\r\nContent-Length: 0\r\n"
+                         "Contact: <mailto:bob1@biloxi.example>;expires=3600\r\n"
+                         "Contact: <sip:bob1@10.1.1.1:5060>;expires=3596\r\n"),
+              std::string::npos);
 }
 
 // RFC 3665 2.3 after 2.1: the 2.1 flow, then F1 REGISTER without Contact (with the
