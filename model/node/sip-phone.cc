@@ -238,6 +238,7 @@ SipPhone::CreateUa(uint32_t index)
     config.contactUser = std::move(pending.contactUser);
     config.outboundProxy = pending.outboundProxy;
     config.registrar = pending.registrar;
+    config.backupProxies = std::move(pending.backupProxies);
     config.contactQ = pending.contactQ;
     config.transport = pending.transport;
     config.registerExpires = m_registerExpires;

@@ -47,6 +47,8 @@ struct PhoneUser
     std::string contactUser;
     std::optional<Peer> outboundProxy; ///< every out-of-dialog request goes there
     std::optional<Peer> registrar;     ///< where REGISTER goes; default: the outbound proxy
+    /// Where an INVITE fails over to, in order (UaConfig::backupProxies, RFC 3263 4.3).
+    std::vector<Peer> backupProxies;
     /// q of the user's Contact in REGISTER, in thousandths; none: no q (RFC 3261 10.2.1.2).
     std::optional<uint16_t> contactQ;
     /// Transport of the user's requests and Contact (RFC 3261 18); the proxy peers should

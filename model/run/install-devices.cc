@@ -364,14 +364,28 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
         {
             u.transport = TransportProtocol::Tcp;
         }
-        if (!proxy.empty())
-        {
+        const auto peerOf = [&](const std::string& name) {
             Peer peer;
             peer.transport = u.transport;
-            peer.address = w.network.AddressOf(proxy).Get();
+            peer.address = w.network.AddressOf(name).Get();
             peer.port = 5060;
-            u.outboundProxy = peer;
-            u.registrar = peer;
+            return peer;
+        };
+        if (!proxy.empty())
+        {
+            u.outboundProxy = peerOf(proxy);
+            u.registrar = u.outboundProxy;
+        }
+        for (int i = 0; i < p.outbound_proxies_size(); ++i)
+        {
+            if (i == 0)
+            {
+                u.outboundProxy = peerOf(p.outbound_proxies(0));
+            }
+            else
+            {
+                u.backupProxies.push_back(peerOf(p.outbound_proxies(i)));
+            }
         }
         phone->AddUser(u);
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 namespace sipsim {
@@ -99,6 +100,17 @@ Validator::CheckPhones(const std::string& path, const PhoneGroup& p, const Topol
                                    + std::to_string(kMaxPhones)
                                    + ", more than one machine's memory holds (about 3 kB "
                                      "each)");
+    }
+    std::set<std::string> outbound;
+    for (int i = 0; i < p.outbound_proxies_size(); ++i)
+    {
+        const std::string& name = p.outbound_proxies(i);
+        CheckNodeRef(At(path + ".outbound_proxies", i), name, PROXY, "outbound proxy");
+        if (!name.empty() && !outbound.insert(name).second)
+        {
+            Error(At(path + ".outbound_proxies", i),
+                  "outbound proxy '" + name + "' is listed twice", name);
+        }
     }
     CheckSeconds(path + ".register_expires_s", p.register_expires_s());
     CheckSeconds(path + ".options_interval_s", p.options_interval_s());

@@ -282,6 +282,11 @@ InviteSession::OnInviteResponse(const Message& response)
         }
         return;
     }
+    // A 503 from the outbound proxy: the next backup proxy (RFC 3263 4.3, RFC 3261 21.5.4).
+    if (code == 503 && FailOver())
+    {
+        return;
+    }
     // 3xx-6xx (RFC 3261 13.2.2.3); 401/407 answered once (22.2, 22.3).
     if ((code == 401 || code == 407) && !m_cancelRequested && RetryWithCredentials(response))
     {
@@ -444,7 +449,7 @@ InviteSession::RetryWithCredentials(const Message& response)
     {
         return false;
     }
-    const auto peer = m_ua.OutOfDialogPeer(m_invite.GetRequestUriText());
+    const auto peer = InvitePeer();
     const CSeq* cseq = m_invite.GetCSeq();
     if (!peer || cseq == nullptr)
     {
@@ -505,11 +510,42 @@ InviteSession::OfferRejection(const Message& response)
     return true;
 }
 
+std::optional<Peer>
+InviteSession::InvitePeer() const
+{
+    if (m_proxyIndex > 0)
+    {
+        return m_ua.m_config.backupProxies[m_proxyIndex - 1];
+    }
+    return m_ua.OutOfDialogPeer(m_invite.GetRequestUriText());
+}
+
+bool
+InviteSession::FailOver()
+{
+    if (m_role != Role::Uac || m_cancelRequested || m_dialog.has_value()
+        || m_proxyIndex >= m_ua.m_config.backupProxies.size())
+    {
+        return false;
+    }
+    // RFC 3263 4.3: "a new request, which is identical to the previous, but has a different
+    // value of the Via branch ID" (a new transaction: the same CSeq), to the next server.
+    ++m_proxyIndex;
+    m_state = CallState::Calling;
+    m_inviteTxn = m_ua.m_host.SendRequest(UaHost::Owner{&m_ua, m_handle, RequestPurpose::Invite},
+                                          m_invite, *InvitePeer());
+    if (m_inviteTxn == 0)
+    {
+        EndLater(false, 503, "Service Unavailable");
+    }
+    return true;
+}
+
 void
 InviteSession::ResendInvite()
 {
     m_retryPending = false;
-    const auto peer = m_ua.OutOfDialogPeer(m_invite.GetRequestUriText());
+    const auto peer = InvitePeer();
     const CSeq* cseq = m_invite.GetCSeq();
     if (!peer || cseq == nullptr)
     {
@@ -821,6 +857,13 @@ void
 InviteSession::OnFailure(TransactionId id, RequestPurpose purpose, TransactionFailure failure)
 {
     const uint16_t status = failure == TransactionFailure::Timeout ? 408 : 503;
+    if (purpose == RequestPurpose::Invite && id == m_inviteTxn && m_state == CallState::Calling
+        && FailOver())
+    {
+        // No response at all from the proxy (Timer B) or a transport error: the next backup
+        // proxy (RFC 3263 4.3, RFC 3665 3.4).
+        return;
+    }
     if (purpose == RequestPurpose::Invite && id == m_inviteTxn
         && (m_state == CallState::Calling || m_state == CallState::Proceeding))
     {

@@ -112,6 +112,12 @@ class InviteSession
     bool RetryWithCredentials(const Message& response);
     /// Offers a final 3xx-6xx to UaListener::OnInviteRejected; true when a retry is scheduled.
     bool OfferRejection(const Message& response);
+    /// Caller: the INVITE goes to the next backup proxy (UaConfig::backupProxies); false when
+    /// none is left.
+    bool FailOver();
+    /// Caller: where the out-of-dialog INVITE goes: the outbound proxy (or the target), or
+    /// the backup proxy failed over to.
+    std::optional<Peer> InvitePeer() const;
     /// Sends the INVITE again after a rejection the application retries: next CSeq, new
     /// transaction, the credentials answered again with the next nonce-count.
     void ResendInvite();
@@ -150,6 +156,7 @@ class InviteSession
     bool m_reinvite = false;      ///< the 2xx awaiting its ACK answers a re-INVITE
     bool m_retryPending = false;  ///< caller: a rejected INVITE is to be sent again
     uint8_t m_authRetries = 0;    ///< authenticated retries sent (stale ones included)
+    uint8_t m_proxyIndex = 0;     ///< caller: 0, or 1 + the backup proxy failed over to
     /// A challenge answered: a 401 or a 407 of one realm (each proxy on the path has its own,
     /// RFC 3665 3.3), its response's challenges, and how many INVITEs answered its nonce
     /// (RFC 2617 3.2.2 nonce-count). Every later INVITE answers all of them again (RFC 3261

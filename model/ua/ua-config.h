@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sipsim {
 
@@ -65,6 +66,13 @@ struct UaConfig
      * a request goes to the host and port of its Request-URI, when the host is an IPv4 address.
      */
     std::optional<Peer> outboundProxy;
+    /**
+     * Backup outbound proxies, in order (RFC 3263 4.3, RFC 3665 3.4): when an out-of-dialog
+     * INVITE to the outbound proxy times out (Timer B) or fails in transport before any
+     * response, or is answered 503, it is sent to the next of these: the same request (same
+     * CSeq) in a new transaction. Only INVITEs fail over; other requests use outboundProxy.
+     */
+    std::vector<Peer> backupProxies;
 
     /// Request-URI of REGISTER (RFC 3261 10.2); default: "sip:" + the AOR's host part.
     std::string registrarUri;

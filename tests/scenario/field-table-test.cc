@@ -697,6 +697,32 @@ TEST(FieldTable, ExpectationDescriptionIsPrinted)
 }
 
 // --- every field is named by a test
+// phones.outbound_proxies: rfc3665/3.4's Alice fails over from the dead proxy1 to proxy2 when
+// Timer B fires; with the order reversed she reaches proxy2 at once.
+TEST(FieldTable, PhonesOutboundProxiesAreTriedInOrder)
+{
+    const std::string k34 = "rfc3665/3.4-proxy-failure.textproto";
+    constexpr uint32_t alice = 0;
+    const auto toProxy1 = [](const Message& m) {
+        return m.tx() && m.node() == alice && m.method() == "INVITE"
+               && m.peer().find("10.1.2.2") != std::string::npos;
+    };
+    const RunResult inOrder = RunScenario(k34);
+    const auto first = inOrder.Messages(toProxy1);
+    ASSERT_EQ(first.size(), 7u); // the INVITE and six retransmissions, T1 = 0.5 s
+    const auto failedOver = inOrder.Messages([](const Message& m) {
+        return m.tx() && m.node() == alice && m.method() == "INVITE" && !m.retransmission()
+               && m.peer().find("10.1.3.2") != std::string::npos;
+    });
+    ASSERT_FALSE(failedOver.empty());
+    EXPECT_EQ(RunResult::Between(first, failedOver), 32.0); // Timer B = 64 T1
+    const RunResult reversed
+        = RunScenario(k34, "--set groups[0].phones.outbound_proxies[0]=proxy2 --set "
+                           "groups[0].phones.outbound_proxies[1]=proxy1");
+    EXPECT_TRUE(reversed.Messages(toProxy1).empty());
+    EXPECT_EQ(reversed.CallsWithStatus(200), 1u);
+}
+
 // groups[i].responder: the far end of far-end-responses answers with what the group says.
 constexpr uint32_t kFar = 4;
 const std::string kFarEnd = "far-end-responses.textproto";

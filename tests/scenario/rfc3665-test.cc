@@ -26,8 +26,10 @@ const std::string kSipsim = SIPSIM_BINARY;
 
 /**
  * "alice -> bob INVITE" for every message of the run's first dialog or registration that
- * starts with a `method` request (its Call-ID), in the order sent. With `pcaps`, the run also
- * writes pcaps, and their bytes are returned there (the messages' text, to check a header).
+ * starts with a `method` request (its Call-ID), in the order sent. A sent message is matched
+ * with the next received one of the same kind, CSeq and top Via branch (a hop's copy). With
+ * `pcaps`, the run also writes pcaps, and their bytes are returned there (the messages' text, to
+ * check a header).
  */
 std::vector<std::string>
 FirstCallLadder(const std::string& scenario, const std::string& method = "INVITE",
@@ -98,7 +100,8 @@ FirstCallLadder(const std::string& scenario, const std::string& method = "INVITE
         {
             const auto& rx = *messages[j];
             if (!used[j] && !rx.tx() && rx.method() == m.method() && rx.status() == m.status()
-                && rx.cseq() == m.cseq() && rx.cseq_method() == m.cseq_method())
+                && rx.cseq() == m.cseq() && rx.cseq_method() == m.cseq_method()
+                && rx.branch() == m.branch())
             {
                 used[j] = true;
                 receiver = name(rx.node());
@@ -182,6 +185,26 @@ TEST(Rfc3665, UnsuccessfulNoAnswer38)
 
 // RFC 3665 3.9 (two proxies, TCP): F1-F5 INVITE and 100s, F6 486 from Bob, F7 ACK, F8 486,
 // F9 ACK, F10 486 to Alice, F11 ACK.
+// RFC 3665 3.4: F1-F7 the INVITE to Proxy 1 and its six retransmissions, received by nobody
+// ("?": Proxy 1 is down), F8 the same INVITE to Proxy 2 when Timer B fires, F9 407, F10 ACK,
+// F11 INVITE with credentials, F12 to Bob, F13 100, F14-F15 180, F16-F17 200, F18-F19 ACK,
+// F20-F21 BYE from Bob, F22-F23 200 (the 100 before F12: README).
+TEST(Rfc3665, SuccessfulSessionWithProxyFailure34)
+{
+    Ladder expected(7, "alice -> ? INVITE");
+    for (const char* m :
+         {"alice -> proxy2 INVITE", "proxy2 -> alice 407", "alice -> proxy2 ACK",
+          "alice -> proxy2 INVITE", "proxy2 -> alice 100", "proxy2 -> bob INVITE",
+          "bob -> proxy2 180", "proxy2 -> alice 180", "bob -> proxy2 200", "proxy2 -> alice 200",
+          "alice -> proxy2 ACK", "proxy2 -> bob ACK", "bob -> proxy2 BYE", "proxy2 -> alice BYE",
+          "alice -> proxy2 200", "proxy2 -> bob 200"})
+    {
+        expected.push_back(m);
+    }
+    EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.4-proxy-failure.textproto"),
+              expected);
+}
+
 TEST(Rfc3665, UnsuccessfulBusy39)
 {
     EXPECT_EQ(FirstCallLadder(kSource + "/scenarios/rfc3665/3.9-busy.textproto"),
