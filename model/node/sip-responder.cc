@@ -85,6 +85,11 @@ SipResponder::GetTypeId()
                             ns3::UintegerValue(0),
                             ns3::MakeUintegerAccessor(&SipResponder::m_retryAfter),
                             ns3::MakeUintegerChecker<uint32_t>())
+              .AddAttribute("Realm",
+                            "Digest realm of its 401 challenges (with users, SetUsers); empty: "
+                            "the host part of the Aor.",
+                            ns3::StringValue(""), ns3::MakeStringAccessor(&SipResponder::m_realm),
+                            ns3::MakeStringChecker())
               .AddAttribute("Contact",
                             "Contact of a 3xx final status (a SIP URI: where the caller should "
                             "try, RFC 3261 21.3); empty: none. A 305 needs one (21.3.5).",
@@ -155,6 +160,7 @@ SipResponder::DoDispose()
     }
     m_ua = nullptr;
     m_endpoint = nullptr;
+    m_digest.reset();
     ns3::Application::DoDispose();
 }
 
@@ -176,6 +182,42 @@ SipResponder::StartApplication()
                                              << m_aor << "\" (a sip URI with a user part)");
         host.SetFallbackUserAgent(m_ua);
     }
+    if (!m_users.empty() && !m_digest)
+    {
+        Uri aor;
+        const std::string realm = !m_realm.empty() || ParseUri(m_aor, &aor) != nullptr
+                                      ? m_realm
+                                      : std::string(aor.host);
+        // The nonce key only has to be unknown to the clients; the AOR makes it differ per
+        // responder.
+        m_digest = std::make_unique<DigestServer>(realm, "responder:" + m_aor);
+    }
+}
+
+bool
+SipResponder::Authenticated(CallHandle call, const Message& invite)
+{
+    const double now = ns3::Simulator::Now().GetSeconds();
+    bool stale = false;
+    for (const Credentials& c : invite.GetCredentials(HeaderId::Authorization))
+    {
+        const auto user = m_users.find(c.GetUsername());
+        if (c.GetRealm() != m_digest->GetRealm() || user == m_users.end())
+        {
+            continue;
+        }
+        const VerifyResult verdict = m_digest->Verify(c, "INVITE", user->second, now);
+        if (verdict == VerifyResult::Ok)
+        {
+            return true;
+        }
+        stale = stale || verdict == VerifyResult::Stale;
+    }
+    // RFC 3261 22.2 (8.2.5 for a UAS): 401 with a WWW-Authenticate challenge.
+    ++m_counters.challenged;
+    m_ua->Reject(call, 401, {},
+                 {{"WWW-Authenticate", m_digest->MakeChallenge(now, stale).ToString()}});
+    return false;
 }
 
 void
@@ -192,8 +234,11 @@ SipResponder::StopApplication()
 void
 SipResponder::OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite)
 {
-    (void) invite;
     ++m_counters.invitesOffered;
+    if (m_digest && !Authenticated(call, invite))
+    {
+        return;
+    }
     for (const uint16_t code : m_provisionalCodes)
     {
         if (ua.Progress(call, code))

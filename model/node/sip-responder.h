@@ -8,10 +8,13 @@
 #ifndef SIPSIM_SIP_RESPONDER_H
 #define SIPSIM_SIP_RESPONDER_H
 
+#include "auth/digest.h"
 #include "node/sip-endpoint.h"
 #include "ua/user-agent.h"
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <ns3/application.h>
 #include <ns3/event-id.h>
 #include <ns3/nstime.h>
@@ -30,6 +33,7 @@ struct SipResponderCounters
     uint64_t provisionalSent = 0; ///< provisional responses sent (each code of each call)
     uint64_t finalSent = 0;       ///< final responses sent (FinalStatus)
     uint64_t cancelled = 0;       ///< calls the caller cancelled before the final response
+    uint64_t challenged = 0;      ///< INVITEs answered 401 (SetUsers)
 };
 
 /**
@@ -47,6 +51,11 @@ struct SipResponderCounters
  * Statuses whose mandatory header it has nothing to put in (401 and 407 need a challenge, 420
  * an Unsupported list, 423 a Min-Expires; 2xx would need a session) are refused by
  * CheckConfiguration, and at start.
+ *
+ * With users (SetUsers), it authenticates as a UAS may (RFC 3261 22.2): an INVITE without
+ * valid digest credentials of one of them, for the Realm, is answered 401 with a
+ * WWW-Authenticate challenge (stale=true for an expired nonce); one with valid credentials
+ * gets the responses above.
  */
 class SipResponder
     : public ns3::Application
@@ -65,6 +74,9 @@ class SipResponder
 
     const SipResponderCounters& GetCounters() const { return m_counters; }
 
+    /// The users (name -> password) whose credentials it accepts; empty: no authentication.
+    void SetUsers(std::map<std::string, std::string> users) { m_users = std::move(users); }
+
     // UaListener
     void OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite) override;
     void OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status,
@@ -78,6 +90,9 @@ class SipResponder
     void StopApplication() override;
     /// The final response of one call.
     void SendFinal(uint32_t call);
+    /// With users: true when the INVITE carries valid credentials; otherwise the call is
+    /// answered 401 with a challenge and false returned.
+    bool Authenticated(CallHandle call, const Message& invite);
 
     // Attributes (defaults in GetTypeId).
     std::string m_aor;
@@ -86,6 +101,9 @@ class SipResponder
     ns3::Time m_finalDelay;
     uint32_t m_retryAfter;
     std::string m_contact;
+    std::string m_realm;
+    std::map<std::string, std::string> m_users;
+    std::unique_ptr<DigestServer> m_digest;
 
     std::vector<uint16_t> m_provisionalCodes;
     ns3::Ptr<SipEndpoint> m_endpoint;

@@ -250,7 +250,7 @@ InstallGateway(const sc::Scenario& s, const sc::NodeGroup& g, const topology::No
 }
 
 void
-InstallResponder(const sc::NodeGroup& g, World& w)
+InstallResponder(const sc::NodeGroup& g, const topology::NodeProps& node, World& w)
 {
     const auto& r = g.responder();
     ns3::ObjectFactory factory;
@@ -271,11 +271,13 @@ InstallResponder(const sc::NodeGroup& g, World& w)
     factory.Set("FinalDelay", ns3::TimeValue(ns3::Seconds(r.final_delay_s())));
     factory.Set("RetryAfter", ns3::UintegerValue(r.retry_after_s()));
     factory.Set("Contact", ns3::StringValue(r.contact()));
+    factory.Set("Realm", ns3::StringValue(node.domain));
     for (const auto& [name, value] : g.attributes())
     {
         factory.Set(name, ns3::StringValue(value));
     }
     auto responder = factory.Create<SipResponder>();
+    responder->SetUsers(std::map<std::string, std::string>(r.users().begin(), r.users().end()));
     w.network.NodeOf(g.node())->AddApplication(responder);
     w.responders[g.node()] = responder;
 }
@@ -484,7 +486,7 @@ InstallDevices(const sc::Scenario& s, World& w, std::string* error)
         }
         else if (g.has_responder())
         {
-            InstallResponder(g, w);
+            InstallResponder(g, node, w);
         }
     }
     return true;

@@ -769,6 +769,27 @@ TEST(FieldTable, ResponderAnswersACancelBeforeTheFinalStatus)
     EXPECT_GT(run.CallsWithStatus(487), 0u);
 }
 
+// responder.users: an INVITE without valid credentials gets 401 (RFC 3261 22.2); the gateway,
+// whose password is in the table, answers the challenge and gets the final status; the
+// phones, who are not, end with the 401.
+TEST(FieldTable, ResponderUsersChallengeInvitesWith401)
+{
+    constexpr uint32_t gw = 3;
+    const RunResult run = RunScenario(kFarEnd, "--set '" + kResponder
+                                                   + "users[gw]=s3cret' --set "
+                                                     "'groups[3].attributes[Password]=s3cret'");
+    const auto challenges = run.Sent(kFar, "", 401);
+    ASSERT_FALSE(challenges.empty());
+    const auto gwInvites = run.Sent(gw, "INVITE");
+    ASSERT_GE(gwInvites.size(), 2u);
+    EXPECT_EQ(gwInvites[0].cseq(), 1u);
+    EXPECT_EQ(gwInvites[1].cseq(), 2u); // with credentials
+    EXPECT_EQ(gwInvites[0].call_id(), gwInvites[1].call_id());
+    EXPECT_GT(run.CallsWithStatus(401), 0u); // the phones' calls
+    EXPECT_GT(run.CallsWithStatus(604), 0u); // the gateway's
+    EXPECT_TRUE(RunScenario(kFarEnd).Sent(kFar, "", 401).empty());
+}
+
 TEST(FieldTable, ResponderRetryAfterAndContactAreInTheFinalResponse)
 {
     const std::string pcap = "--set outputs.pcap=true --set duration_s=5 ";
