@@ -39,7 +39,8 @@ SipPhone::Call(uint32_t index, const std::string& targetUri)
         return false;
     }
     User& user = m_users[index];
-    const CallHandle call = user.ua->MakeCall(targetUri, SdpOffer(index));
+    const CallHandle call
+        = user.ua->MakeCall(targetUri, m_delayedOffer ? std::string() : SdpOffer(index));
     if (!call)
     {
         return false;
@@ -48,6 +49,7 @@ SipPhone::Call(uint32_t index, const std::string& targetUri)
     user.caller = true;
     user.retries = 0;
     user.ringback = false;
+    user.noMedia = false;
     ++m_counters.callsPlaced;
     Fire(user, DeviceEventKind::CallPlaced, 0, profile::TONE_UNSPECIFIED,
          profile::RECEIPT_ACTION_UNSPECIFIED, targetUri);
@@ -320,7 +322,14 @@ SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
     }
     ++m_counters.callsConnected;
     Fire(*user, DeviceEventKind::Answered);
-    if (user->caller)
+    if (user->caller && user->noMedia)
+    {
+        // The 2xx's offer had no codec in common (delayed offer): no session to hold.
+        ns3::Simulator::Cancel(user->hangupEvent);
+        user->hangupEvent
+            = ns3::Simulator::ScheduleNow(&SipPhone::HangupNow, this, index, call.value);
+    }
+    else if (user->caller)
     {
         ns3::Simulator::Cancel(user->hangupEvent); // the CancelAfter timer
         const double holding = std::max(0.0, Draw(*user, UserVariable::HoldingTime));
@@ -335,6 +344,27 @@ SipPhone::OnCallAnswered(UserAgent& ua, CallHandle call)
         user->hangupEvent = ns3::Simulator::Schedule(ns3::Seconds(holding), &SipPhone::HangupNow,
                                                      this, index, call.value);
     }
+}
+
+std::string
+SipPhone::OnOfferInAnswer(UserAgent& ua, CallHandle call, const Message& response)
+{
+    uint32_t index = 0;
+    User* user = FindUser(ua, &index);
+    if (user == nullptr || user->call != call)
+    {
+        return {};
+    }
+    // RFC 3264 6.1: the codecs common to the offer and the profile, in the offer's order.
+    const auto offer = sdp::ParseSdp(response.GetBody());
+    std::optional<std::string> answer
+        = offer ? sdp::BuildAnswer(*offer, m_codecs, SdpParams(index)) : std::nullopt;
+    if (!answer)
+    {
+        user->noMedia = true;
+        return {};
+    }
+    return std::move(*answer);
 }
 
 void

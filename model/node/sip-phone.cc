@@ -76,6 +76,14 @@ SipPhone::GetTypeId()
                             ns3::BooleanValue(false),
                             ns3::MakeBooleanAccessor(&SipPhone::m_followRedirects),
                             ns3::MakeBooleanChecker())
+              .AddAttribute("DelayedOffer",
+                            "Callers send INVITEs without SDP: the callee offers in its 2xx and "
+                            "the caller answers in the ACK (RFC 3261 13.2.1, RFC 3264 4; RFC "
+                            "3665 3.6). An offer with no codec in common gets no answer, and the "
+                            "caller hangs up at once.",
+                            ns3::BooleanValue(false),
+                            ns3::MakeBooleanAccessor(&SipPhone::m_delayedOffer),
+                            ns3::MakeBooleanChecker())
               .AddAttribute("RegisterRetryInterval",
                             "After a failed REGISTER (a refresh included: 408 while the "
                             "registrar is down, 503, ...) the user registers again this much "

@@ -173,6 +173,7 @@ class SipPhone
         uint8_t retries = 0;
         uint8_t redirects = 0;        ///< 3xx followed in this call
         bool keepAliveFailed = false; ///< a keep-alive OPTIONS timed out or got 503
+        bool noMedia = false; ///< caller, delayed offer: the 2xx's offer had no common codec
         /// Contacts of the last 3xx still to try, the best at the back; made when following.
         std::unique_ptr<std::vector<std::string>> redirectTargets;
         std::string answerSdp; ///< callee: the SDP answer for the 200
@@ -235,6 +236,7 @@ class SipPhone
     void OnCallOffered(UserAgent& ua, CallHandle call, const Message& invite) override;
     void OnCallProgress(UserAgent& ua, CallHandle call, uint16_t code) override;
     void OnCallAnswered(UserAgent& ua, CallHandle call) override;
+    std::string OnOfferInAnswer(UserAgent& ua, CallHandle call, const Message& response) override;
     void OnCallFailed(UserAgent& ua, CallHandle call, uint16_t status,
                       std::string_view reason) override;
     void OnCallEnded(UserAgent& ua, CallHandle call, bool byRemote) override;
@@ -265,6 +267,7 @@ class SipPhone
     ns3::Time m_ringTimeout;
     ns3::Time m_optionsInterval;
     bool m_followRedirects = false;
+    bool m_delayedOffer = false;
     ns3::Time m_registerRetry;
     bool m_reuseCredentials = false;
     ns3::EventId m_optionsEvent;

@@ -322,6 +322,10 @@ InstallPhones(const sc::Scenario& s, const sc::NodeGroup& g, const topology::Nod
     {
         helper.SetAttribute("FollowRedirects", ns3::BooleanValue(true));
     }
+    if (p.delayed_offer())
+    {
+        helper.SetAttribute("DelayedOffer", ns3::BooleanValue(true));
+    }
     if (p.register_retry_s() > 0)
     {
         helper.SetAttribute("RegisterRetryInterval",

@@ -335,7 +335,14 @@ InviteSession::OnInvite2xx(const Message& response)
         return;
     }
     m_state = CallState::Confirmed;
-    SendAck();
+    // RFC 3261 13.2.1, RFC 3264 4: an INVITE without an offer gets it in the 2xx, and the
+    // answer goes in the ACK.
+    std::string answer;
+    if (m_localSdp.empty() && !response.GetBody().empty() && m_ua.m_listener != nullptr)
+    {
+        answer = m_ua.m_listener->OnOfferInAnswer(m_ua, CallHandle{m_handle}, response);
+    }
+    SendAck(answer);
     // RFC 3261 13.2.2.4: the INVITE is complete 64*T1 after the first 2xx; until then
     // retransmissions of the 2xx are ACKed with the kept ACK.
     TimerService& timers = m_ua.m_host.m_timers;
@@ -357,12 +364,17 @@ InviteSession::OnInvite2xx(const Message& response)
 }
 
 void
-InviteSession::SendAck()
+InviteSession::SendAck(const std::string& sdp)
 {
     // RFC 3261 13.2.2.4: the ACK is built like a request in the dialog, with the INVITE's
-    // CSeq number and credentials.
+    // CSeq number and credentials (and the SDP answer to an offer in the 2xx, 13.2.1).
     Message ack = m_dialog->CreateRequest("ACK");
     CopyCredentials(m_invite, &ack);
+    if (!sdp.empty())
+    {
+        m_localSdp = sdp;
+        ack.SetBody("application/sdp", sdp);
+    }
     m_ua.Finish(&ack);
     const auto peer = m_ua.InDialogPeer(*m_dialog);
     if (!peer)

@@ -128,7 +128,8 @@ class InviteSession
     /// ACK and BYE a 2xx from another fork (RFC 3261 13.2.2.4).
     void DropFork(const Message& response);
     void SendCancelNow();
-    void SendAck();
+    /// The ACK of the 2xx, with `sdp` as its body when not empty (an answer, 13.2.1).
+    void SendAck(const std::string& sdp = {});
     void SendBye();
     /// Sends a request inside the dialog to its next hop; 0 when it cannot be sent.
     TransactionId SendInDialog(Message request, RequestPurpose purpose);

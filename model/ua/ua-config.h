@@ -184,6 +184,17 @@ eturn nullopt (the default): the call fails with OnCallFailed(status, reason).
     }
 
     /**
+     * Caller side, an INVITE sent without a session offer (MakeCall with no SDP, RFC 3261
+     * 13.2.1): the 2xx carries the offer, and the answer goes in the ACK (RFC 3264 4).
+     * \return the SDP answer the ACK carries; empty: the ACK has no body (the default).
+     */
+    virtual std::string OnOfferInAnswer(UserAgent& ua, CallHandle call, const Message& response)
+    {
+        (void) ua, (void) call, (void) response;
+        return {};
+    }
+
+    /**
      * The call is established. Caller side: the 2xx arrived (and was ACKed, RFC 3261
      * 13.2.2.4). Callee side: the ACK for the 2xx arrived (13.3.1.4).
      */

@@ -723,6 +723,43 @@ TEST(FieldTable, PhonesOutboundProxiesAreTriedInOrder)
     EXPECT_EQ(reversed.CallsWithStatus(200), 1u);
 }
 
+// phones.delayed_offer: rfc3665/3.1's Alice sends her INVITE without SDP; Bob offers in the
+// 200 and Alice answers in the ACK (RFC 3261 13.2.1, RFC 3264 4); the call completes as before.
+TEST(FieldTable, PhonesDelayedOfferMovesTheSdpToThe200AndTheAck)
+{
+    const std::string k31 = "rfc3665/3.1-direct-session.textproto";
+    const std::string pcap = "--set outputs.pcap=true ";
+    // The head of the first message starting with `start` in a run's pcaps.
+    const auto head = [](const RunResult& run, const std::string& start) {
+        const size_t at = run.pcaps.find(start);
+        return at == std::string::npos ? std::string()
+                                       : run.pcaps.substr(at, run.pcaps.find("\r\n\r\n", at) - at);
+    };
+    const RunResult offer = RunScenario(k31, pcap);
+    EXPECT_NE(
+        head(offer, "INVITE sip:bob1@10.1.1.2 SIP/2.0\r\n").find("Content-Type: application/sdp"),
+        std::string::npos);
+    const std::string plainAck = head(offer, "ACK sip:bob1@10.1.1.2:5060 SIP/2.0\r\n");
+    ASSERT_FALSE(plainAck.empty());
+    EXPECT_EQ(plainAck.find("Content-Type:"), std::string::npos) << plainAck;
+    const RunResult delayed = RunScenario(k31, pcap + "--set groups[0].phones.delayed_offer=true");
+    // The INVITE has no body; the ACK carries the answer.
+    const size_t invite = delayed.pcaps.find("INVITE sip:bob1@10.1.1.2 SIP/2.0\r\n");
+    ASSERT_NE(invite, std::string::npos);
+    const size_t inviteEnd = delayed.pcaps.find("\r\n\r\n", invite);
+    const std::string inviteHead = delayed.pcaps.substr(invite, inviteEnd - invite);
+    EXPECT_NE(inviteHead.find("Content-Length: 0"), std::string::npos) << inviteHead;
+    EXPECT_EQ(inviteHead.find("Content-Type:"), std::string::npos) << inviteHead;
+    const size_t ack = delayed.pcaps.find("ACK sip:bob1@10.1.1.2:5060 SIP/2.0\r\n");
+    ASSERT_NE(ack, std::string::npos);
+    const size_t ackEnd = delayed.pcaps.find("\r\n\r\n", ack);
+    const std::string ackHead = delayed.pcaps.substr(ack, ackEnd - ack);
+    EXPECT_NE(ackHead.find("Content-Type: application/sdp"), std::string::npos) << ackHead;
+    EXPECT_EQ(delayed.pcaps.compare(ackEnd + 4, 4, "v=0\r"), 0);
+    EXPECT_EQ(delayed.CallsWithStatus(200), offer.CallsWithStatus(200));
+    EXPECT_GT(delayed.CallsWithStatus(200), 0u);
+}
+
 // groups[i].responder: the far end of far-end-responses answers with what the group says.
 constexpr uint32_t kFar = 4;
 const std::string kFarEnd = "far-end-responses.textproto";
