@@ -38,7 +38,7 @@ struct World
     std::map<std::string, ns3::Ptr<SipGateway>> gateways;
     std::map<std::string, ns3::Ptr<SipResponder>> responders;
     std::map<std::string, std::string> responderAors; ///< node -> the AOR callers call
-    std::map<uint32_t, std::string> nameOfNode; ///< ns-3 node id -> topology name
+    std::map<uint32_t, std::string> nameOfNode;       ///< ns-3 node id -> topology name
     ns3::Ptr<CallGenerator> generator;
     ns3::Ptr<HostileSender> hostile; ///< traffic.hostile, when it sends anything
     /// Error models the faults install later (Gilbert-Elliott), in fault order: their random
