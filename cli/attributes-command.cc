@@ -8,6 +8,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #ifdef SIPSIM_HAVE_RUN
 #include "node/processing-queue.h"
@@ -23,54 +24,27 @@
 namespace sipsim {
 namespace cli {
 
+const std::vector<std::string>&
+AttributeKinds()
+{
+    static const std::vector<std::string> kinds{"phone", "proxy", "gateway", "responder", "queue"};
+    return kinds;
+}
+
 int
-RunAttributes(int argc, char** argv)
+RunAttributes(const std::string& kind)
 {
 #ifndef SIPSIM_HAVE_RUN
-    (void) argc, (void) argv;
+    (void) kind;
     std::cerr << "sipsim attributes: this build has no simulator (SIPSIM_NS3=OFF)\n";
     return 2;
 #else
-    const std::string usage = "usage: sipsim attributes phone|proxy|gateway|responder|queue\n";
-    if (argc != 1)
-    {
-        std::cerr << usage;
-        return 2;
-    }
-    const std::string kind = argv[0];
-    if (kind == "--help" || kind == "-h")
-    {
-        std::cout << usage
-                  << "Lists the ns-3 attributes of a node's application: groups[i].attributes "
-                     "of a scenario sets them by name (queue: a proxy's capacity model).\n";
-        return 0;
-    }
-    ns3::TypeId tid;
-    if (kind == "phone")
-    {
-        tid = SipPhone::GetTypeId();
-    }
-    else if (kind == "proxy")
-    {
-        tid = SipProxy::GetTypeId();
-    }
-    else if (kind == "gateway")
-    {
-        tid = SipGateway::GetTypeId();
-    }
-    else if (kind == "responder")
-    {
-        tid = SipResponder::GetTypeId();
-    }
-    else if (kind == "queue")
-    {
-        tid = ProcessingQueue::GetTypeId();
-    }
-    else
-    {
-        std::cerr << "sipsim attributes: unknown kind '" << kind << "'\n" << usage;
-        return 2;
-    }
+    // The command line admits only AttributeKinds().
+    const ns3::TypeId tid = kind == "phone"       ? SipPhone::GetTypeId()
+                            : kind == "proxy"     ? SipProxy::GetTypeId()
+                            : kind == "gateway"   ? SipGateway::GetTypeId()
+                            : kind == "responder" ? SipResponder::GetTypeId()
+                                                  : ProcessingQueue::GetTypeId();
     std::cout << tid.GetName() << " (" << kind << "): " << tid.GetAttributeN() << " attributes\n";
     for (uint32_t i = 0; i < tid.GetAttributeN(); ++i)
     {

@@ -1,44 +1,68 @@
 /*
- * Subcommands of the sipsim command.
+ * The subcommands of the sipsim command, each a function of its parsed options. The command
+ * line itself (options, help, errors) is cli/command-line.cc, with CLI11.
  */
 #ifndef SIPSIM_CLI_COMMANDS_H
 #define SIPSIM_CLI_COMMANDS_H
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace sipsim {
 namespace cli {
 
-/**
- * sipsim parse [--json] FILE...: parses each file as one raw SIP message (datagram framing).
- * \return 0 when every file is valid, 1 when one is not, 2 on a usage or I/O error
- */
-int RunParse(int argc, char** argv);
+/// The options of `sipsim run`.
+struct RunArgs
+{
+    std::string scenarioFile;
+    std::vector<std::string> overrides; ///< --set path=value, in order
+    std::optional<uint32_t> seed;
+    std::optional<uint32_t> run;
+    std::string outDir; ///< empty: the runner's default
+    std::string junitFile;
+    bool pcap = false;
+    bool progress = true;
+    bool force = false;
+};
 
 /**
- * sipsim profile check FILE|NAME... / sipsim profile doc FILE|NAME [-o OUT]: checks device
- * profiles, or writes one's compliance page.
- * \return 0 on success, 1 when a profile is invalid, 2 on a usage or I/O error
+ * sipsim parse [--json] FILE...: parses each file ("-": standard input) as one raw SIP message
+ * (datagram framing).
+ * \return 0 when every file is valid, 1 when one is not, 2 on an I/O error
  */
-int RunProfile(int argc, char** argv);
+int RunParse(const std::vector<std::string>& files, bool json);
+
+/// sipsim profile check FILE|NAME...: 0 when every profile loads, 1 otherwise.
+int RunProfileCheck(const std::vector<std::string>& profiles);
+
+/// sipsim profile doc FILE|NAME [-o OUT]: the compliance page; 1 when the profile does not
+/// load, 2 when OUT cannot be written.
+int RunProfileDoc(const std::string& profile, const std::string& out);
+
+/// sipsim attributes KIND: the ns-3 attributes of a node model (KIND as AttributeKinds()).
+int RunAttributes(const std::string& kind);
+
+/// The kinds RunAttributes knows: phone, proxy, gateway, responder, queue.
+const std::vector<std::string>& AttributeKinds();
 
 /**
- * sipsim validate FILE [--set path=value]...: loads a scenario (text format, or JSON for
- * *.json), applies the overrides and runs every check made before a run.
+ * sipsim validate FILE [--set path=value]...: the load-and-check `run` makes, nothing
+ * simulated.
  * \return 0 when the scenario is sound ("FILE: ok (...)"), 2 when it is not (each problem as
- *         "file:line:col: what is wrong") and on a usage or I/O error
+ *         "file:line:col: what is wrong")
  */
-/// sipsim attributes phone|proxy|gateway|queue: the ns-3 attributes of a node model.
-int RunAttributes(int argc, char** argv);
+int RunValidate(const std::string& file, const std::vector<std::string>& overrides);
 
-int RunValidate(int argc, char** argv);
+/// sipsim run: runs a scenario (run/scenario-runner.h has the exit codes).
+int RunRun(const RunArgs& args);
 
-/**
- * sipsim run FILE [--set path=value]... [--seed N] [--run N] [--out DIR] [--pcap]
- * [--junit FILE] [--no-progress]: runs a scenario (see run/scenario-runner.h for exit codes).
- */
 /// Installs the handlers that record SIGINT and SIGTERM for `sipsim run` (trace/signal-stop.h).
 void InstallRunSignalHandlers();
 
-int RunRun(int argc, char** argv);
+/// The whole command line: parses argv and runs the subcommand; the process's exit status.
+int RunCommandLine(int argc, char** argv);
 
 } // namespace cli
 } // namespace sipsim

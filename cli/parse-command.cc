@@ -90,42 +90,8 @@ PrintJson(const std::string& file, const ParseResult& result)
 } // namespace
 
 int
-RunParse(int argc, char** argv)
+RunParse(const std::vector<std::string>& files, bool json)
 {
-    bool json = false;
-    std::vector<std::string> files;
-    for (int i = 0; i < argc; ++i)
-    {
-        const std::string arg = argv[i];
-        if (arg == "--json")
-        {
-            json = true;
-        }
-        else if (arg == "--help" || arg == "-h")
-        {
-            std::cout << "usage: sipsim parse [--json] FILE...\n"
-                         "Parses each FILE as one raw SIP message (UDP datagram framing).\n"
-                         "Valid: prints the canonical form. Invalid: prints\n"
-                         "  FILE: error: <what is wrong> (a server answers <code> <phrase>)\n"
-                         "--json prints one JSON object per file instead.\n"
-                         "Exit: 0 all valid, 1 any invalid, 2 usage or I/O error.\n";
-            return 0;
-        }
-        else if (arg.size() > 1 && arg[0] == '-' && arg != "-")
-        {
-            std::cerr << "sipsim parse: unknown option '" << arg << "'\n";
-            return 2;
-        }
-        else
-        {
-            files.push_back(arg);
-        }
-    }
-    if (files.empty())
-    {
-        std::cerr << "usage: sipsim parse [--json] FILE...\n";
-        return 2;
-    }
     int status = 0;
     for (const std::string& file : files)
     {
