@@ -2,13 +2,13 @@
  * sipsim parse: reads each file as one raw SIP message, as a UDP datagram would carry it.
  */
 #include "commands.h"
-#include "json-writer.h"
 #include "message/sip-parser.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -49,42 +49,34 @@ ReadStdin(std::string* out)
 void
 PrintJson(const std::string& file, const ParseResult& result)
 {
-    std::string line = "{\"file\":";
-    AppendJsonString(&line, file);
+    using Json = nlohmann::ordered_json;
+    Json line;
+    line["file"] = file;
     if (result.Ok())
     {
         const Message& m = result.GetMessage();
-        line += ",\"valid\":true,\"kind\":";
-        line += m.IsRequest() ? "\"request\"" : "\"response\"";
-        line += ",\"method\":";
-        if (m.IsRequest())
-        {
-            AppendJsonString(&line, m.GetMethodName());
-        }
-        else if (const CSeq* cseq = m.GetCSeq())
-        {
-            AppendJsonString(&line, cseq->method);
-        }
-        else
-        {
-            line += "null";
-        }
-        line += ",\"status\":";
-        line += m.IsRequest() ? "null" : std::to_string(m.GetStatusCode());
-        line += ",\"error\":null,\"answer\":null}";
+        line["valid"] = true;
+        line["kind"] = m.IsRequest() ? "request" : "response";
+        const CSeq* cseq = m.GetCSeq();
+        line["method"] = m.IsRequest()     ? Json(std::string(m.GetMethodName()))
+                         : cseq != nullptr ? Json(cseq->method)
+                                           : Json(nullptr);
+        line["status"] = m.IsRequest() ? Json(nullptr) : Json(m.GetStatusCode());
+        line["error"] = nullptr;
+        line["answer"] = nullptr;
     }
     else
     {
         const ParseError& e = result.GetError();
-        line += ",\"valid\":false,\"kind\":";
-        line += e.isRequest ? "\"request\"" : "\"response\"";
-        line += ",\"method\":null,\"status\":null,\"error\":";
-        AppendJsonString(&line, e.what);
-        line += ",\"answer\":";
-        line += e.answer == 0 ? "null" : std::to_string(e.answer);
-        line += '}';
+        line["valid"] = false;
+        line["kind"] = e.isRequest ? "request" : "response";
+        line["method"] = nullptr;
+        line["status"] = nullptr;
+        line["error"] = e.what;
+        line["answer"] = e.answer == 0 ? Json(nullptr) : Json(e.answer);
     }
-    std::cout << line << '\n';
+    // A file name or method that is not UTF-8 becomes U+FFFD: the line is always valid JSON.
+    std::cout << line.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
 }
 
 } // namespace

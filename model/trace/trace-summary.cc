@@ -3,61 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace sipsim::trace {
 
 namespace {
-
-std::string
-Number(double value)
-{
-    if (!std::isfinite(value))
-    {
-        return "null";
-    }
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.9g", value);
-    return buffer;
-}
-
-std::string
-Quote(const std::string& text)
-{
-    std::string out = "\"";
-    for (const unsigned char c : text)
-    {
-        switch (c)
-        {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20)
-                {
-                    char buffer[8];
-                    std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                    out += buffer;
-                }
-                else
-                {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
 
 /// Nearest rank: the ceil(q n)-th smallest of sorted values (n > 0).
 double
@@ -70,41 +20,6 @@ Percentile(const std::vector<double>& sorted, double q)
 }
 
 /// A JSON object written key by key, in the order of the calls.
-class Object
-{
-  public:
-    explicit Object(std::string indent)
-        : m_indent(std::move(indent))
-    {}
-
-    Object& Raw(const std::string& key, const std::string& value)
-    {
-        m_text += m_first ? "\n" : ",\n";
-        m_first = false;
-        m_text += m_indent + "  " + Quote(key) + ": " + value;
-        return *this;
-    }
-
-    Object& Int(const std::string& key, uint64_t value) { return Raw(key, std::to_string(value)); }
-
-    Object& SInt(const std::string& key, int64_t value) { return Raw(key, std::to_string(value)); }
-
-    Object& Real(const std::string& key, double value) { return Raw(key, Number(value)); }
-
-    Object& Bool(const std::string& key, bool value) { return Raw(key, value ? "true" : "false"); }
-
-    Object& Str(const std::string& key, const std::string& value) { return Raw(key, Quote(value)); }
-
-    std::string Done() const { return m_first ? "{}" : "{" + m_text + "\n" + m_indent + "}"; }
-
-    const std::string& Indent() const { return m_indent; }
-
-  private:
-    std::string m_indent;
-    std::string m_text;
-    bool m_first = true;
-};
-
 } // namespace
 
 void
@@ -255,81 +170,56 @@ Summarize(const std::vector<Record>& records)
 std::string
 Summary::ToJson() const
 {
-    Object calls("  ");
-    Object failed("    ");
+    // ordered_json keeps the keys in the order written; non-finite numbers become null.
+    using Json = nlohmann::ordered_json;
+    const auto real = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+    Json failed = Json::object();
     for (const auto& [status, count] : failedByStatus)
     {
-        failed.Int(std::to_string(status), count);
+        failed[std::to_string(status)] = count;
     }
-    calls.Int("attempted", callsAttempted)
-        .Int("answered", callsAnswered)
-        .Int("completed", callsCompleted)
-        .Int("failed", callsFailed)
-        .Int("blocked", callsBlocked)
-        .Int("run_ended_in_call", callsRunEndedInCall)
-        .Int("run_ended_setup", callsRunEndedSetup)
-        .Raw("failed_by_status", failed.Done());
-
-    Object pdd("  ");
-    pdd.Int("count", postDialDelay.count)
-        .Real("mean_s", postDialDelay.mean)
-        .Real("p50_s", postDialDelay.p50)
-        .Real("p95_s", postDialDelay.p95)
-        .Real("p99_s", postDialDelay.p99)
-        .Real("max_s", postDialDelay.max);
-
-    Object registrations("  ");
-    registrations.Int("ok", registrationsOk).Int("failed", registrationsFailed);
-
-    Object nodes("    ");
+    Json nodes = Json::object();
     for (const auto& [node, m] : messagesByNode)
     {
-        Object one("      ");
-        one.Int("sent", m.sent)
-            .Int("received", m.received)
-            .Int("retransmissions", m.retransmissions);
-        nodes.Raw(std::to_string(node), one.Done());
+        nodes[std::to_string(node)]
+            = {{"sent", m.sent}, {"received", m.received}, {"retransmissions", m.retransmissions}};
     }
-    Object messagesObject("  ");
-    messagesObject.Int("total", messages)
-        .Int("retransmissions", retransmissions)
-        .Raw("by_node", nodes.Done());
-
-    Object transactions("  ");
+    Json transactions = Json::object();
     for (const auto& [result, count] : transactionsByResult)
     {
-        transactions.Int(result, count);
+        transactions[result] = count;
     }
-
-    Object proxyObject("  ");
+    Json proxyObject = Json::object();
     for (const auto& [name, load] : proxies)
     {
-        Object one("    ");
-        one.Int("node", load.node)
-            .Int("samples", load.samples)
-            .Int("peak_queue", load.peakQueue)
-            .Real("mean_utilization", load.meanUtilization)
-            .Real("peak_utilization", load.peakUtilization);
-        proxyObject.Raw(name, one.Done());
+        proxyObject[name] = {{"node", load.node},
+                             {"samples", load.samples},
+                             {"peak_queue", load.peakQueue},
+                             {"mean_utilization", real(load.meanUtilization)},
+                             {"peak_utilization", real(load.peakUtilization)}};
     }
-
-    Object run("  ");
-    run.Bool("complete", complete)
-        .Str("stop_reason", stopReason)
-        .SInt("end_ns", endNs)
-        .Int("records", records)
-        .Int("faults", faults)
-        .Int("user_events", userEvents);
-
-    Object top("");
-    top.Raw("run", run.Done())
-        .Raw("calls", calls.Done())
-        .Raw("post_dial_delay", pdd.Done())
-        .Raw("registrations", registrations.Done())
-        .Raw("messages", messagesObject.Done())
-        .Raw("transactions", transactions.Done())
-        .Raw("proxies", proxyObject.Done());
-    return top.Done() + "\n";
+    Json top;
+    top["run"] = {{"complete", complete}, {"stop_reason", stopReason}, {"end_ns", endNs},
+                  {"records", records},   {"faults", faults},          {"user_events", userEvents}};
+    top["calls"] = {{"attempted", callsAttempted},
+                    {"answered", callsAnswered},
+                    {"completed", callsCompleted},
+                    {"failed", callsFailed},
+                    {"blocked", callsBlocked},
+                    {"run_ended_in_call", callsRunEndedInCall},
+                    {"run_ended_setup", callsRunEndedSetup},
+                    {"failed_by_status", failed}};
+    top["post_dial_delay"]
+        = {{"count", postDialDelay.count},     {"mean_s", real(postDialDelay.mean)},
+           {"p50_s", real(postDialDelay.p50)}, {"p95_s", real(postDialDelay.p95)},
+           {"p99_s", real(postDialDelay.p99)}, {"max_s", real(postDialDelay.max)}};
+    top["registrations"] = {{"ok", registrationsOk}, {"failed", registrationsFailed}};
+    top["messages"]
+        = {{"total", messages}, {"retransmissions", retransmissions}, {"by_node", nodes}};
+    top["transactions"] = transactions;
+    top["proxies"] = proxyObject;
+    // A stop reason or proxy name that is not UTF-8 cannot make the file invalid JSON.
+    return top.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 } // namespace sipsim::trace

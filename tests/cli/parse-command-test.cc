@@ -3,7 +3,9 @@
  */
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <sys/wait.h>
 
@@ -105,6 +107,23 @@ TEST(ParseCommand, UsageAndIoErrorsExitTwo)
     EXPECT_NE(missing.out.find("/nonexistent/file.sip: error: cannot read"), std::string::npos);
     EXPECT_EQ(Sipsim("frobnicate").exitCode, 2);
     EXPECT_EQ(Sipsim("help").exitCode, 0);
+}
+
+TEST(ParseCommand, JsonStaysValidForAFileNameThatIsNotUtf8)
+{
+    // A file name with the bytes ED A0 80 (a UTF-16 surrogate, not UTF-8).
+    const std::string name = ::testing::TempDir() + "bad\xed\xa0\x80.sip";
+    std::ifstream in(Data("intmeth.dat"), std::ios::binary);
+    std::ofstream(name, std::ios::binary) << in.rdbuf();
+    const CommandRun r = Sipsim("parse --json '" + name + "'");
+    std::remove(name.c_str());
+    EXPECT_EQ(r.exitCode, 0) << r.out;
+    const auto parsed = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << r.out;
+    // Each byte of the bad sequence becomes U+FFFD.
+    EXPECT_EQ(parsed["file"].get<std::string>(),
+              ::testing::TempDir() + "bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.sip");
+    EXPECT_EQ(parsed["valid"], true);
 }
 
 TEST(ParseCommand, ReadsStandardInput)
