@@ -14,37 +14,6 @@ extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* 
 
 namespace sipsim::run {
 
-namespace {
-
-std::string
-XmlEscape(const std::string& text)
-{
-    std::string out;
-    for (const char c : text)
-    {
-        switch (c)
-        {
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
-} // namespace
-
 void
 PrintSummary(std::ostream& out, const trace::Summary& sum, const World& w, double warmup)
 {
@@ -164,44 +133,6 @@ PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results)
         violated += r.failure.empty() ? 0 : 1;
     }
     return violated;
-}
-
-bool
-WriteJUnit(const std::string& file, const std::string& suite,
-           const std::vector<ExpectationResult>& results)
-{
-    size_t violated = 0;
-    for (const auto& r : results)
-    {
-        violated += r.failure.empty() ? 0 : 1;
-    }
-    std::ofstream junit(file, std::ios::trunc);
-    junit << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          << "<testsuite name=\"" << XmlEscape(suite) << "\" tests=\"" << results.size()
-          << "\" failures=\"" << violated << "\">\n";
-    for (const auto& r : results)
-    {
-        junit << "  <testcase classname=\"" << XmlEscape(suite) << "\" name=\"" << XmlEscape(r.name)
-              << "\"";
-        if (r.failure.empty() && r.description.empty())
-        {
-            junit << "/>\n";
-            continue;
-        }
-        junit << ">\n";
-        if (!r.failure.empty())
-        {
-            junit << "    <failure message=\"" << XmlEscape(r.failure) << "\"/>\n";
-        }
-        if (!r.description.empty())
-        {
-            junit << "    <system-out>" << XmlEscape(r.description) << "</system-out>\n";
-        }
-        junit << "  </testcase>\n";
-    }
-    junit << "</testsuite>\n";
-    junit.close();
-    return static_cast<bool>(junit);
 }
 
 } // namespace sipsim::run

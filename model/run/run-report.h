@@ -1,6 +1,6 @@
 /*
  * What a run tells its user: the summary table, the memory figures, the expectations' verdict
- * and the JUnit XML report.
+ * (the JUnit report is junit-report.h).
  */
 #ifndef SIPSIM_RUN_RUN_REPORT_H
 #define SIPSIM_RUN_RUN_REPORT_H
@@ -38,9 +38,6 @@ void PrintMemory(std::ostream& out, const MemoryUse& m);
 /// "Expectations:" and one line per result; returns the number violated.
 size_t PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results);
 
-/// The JUnit XML report (one testcase per expectation); false when it cannot be written.
-bool WriteJUnit(const std::string& file, const std::string& suite,
-                const std::vector<ExpectationResult>& results);
 
 } // namespace sipsim::run
 

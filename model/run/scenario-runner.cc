@@ -6,6 +6,7 @@
 #include "run/scenario-runner.h"
 
 #include "run/expectations.h"
+#include "run/junit-report.h"
 #include "run/run-report.h"
 #include "run/scenario-check.h"
 #include "run/schedule-faults.h"
@@ -13,6 +14,7 @@
 #include "trace/trace-recorder.h"
 #include "trace/trace-summary.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <google/protobuf/text_format.h>
@@ -21,6 +23,7 @@
 #include <ns3/csma-helper.h>
 #include <ns3/point-to-point-helper.h>
 #include <ostream>
+#include <sstream>
 #include <unistd.h>
 
 #ifndef SIPSIM_VERSION
@@ -217,18 +220,70 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
             }
         }
     } restore{!options.checkOnly};
-    if (!options.checkOnly && !CheckOutDir(options, err))
+    // The JUnit report: its folder is checked before anything runs, and it is written on every
+    // way out after that, an <error> when the run ends without a verdict.
+    const std::string startedAt = IsoTimestampNow();
+    const auto started = std::chrono::steady_clock::now();
+    JUnitReport junit;
+    junit.suite = options.scenarioFile;
+    junit.timestamp = startedAt;
+    junit.properties.emplace_back("scenario", options.scenarioFile);
+    junit.properties.emplace_back("sipsim.version", SIPSIM_VERSION);
+    for (const auto& assignment : options.overrides)
     {
-        return kBadInput;
+        junit.properties.emplace_back("override", assignment);
     }
-    auto prepared = PrepareRun(options, err);
+    const auto writeJUnit = [&](int status) {
+        if (options.junitFile.empty() || options.checkOnly)
+        {
+            return status;
+        }
+        junit.timeS
+            = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::string why;
+        if (!WriteJUnit(options.junitFile, junit, &why))
+        {
+            err << options.junitFile << ": cannot write the JUnit report: " << why << "\n";
+            return status == kOk || status == kExpectations ? kIoError : status;
+        }
+        return status;
+    };
+    const auto failJUnit = [&](int status, const std::string& type, const std::string& message,
+                               const std::string& details) {
+        junit.errorType = type;
+        junit.errorMessage = message;
+        junit.errorDetails = details;
+        return writeJUnit(status);
+    };
+    if (!options.checkOnly && !options.junitFile.empty())
+    {
+        std::string why;
+        if (!CanWriteJUnit(options.junitFile, &why))
+        {
+            err << options.junitFile << ": cannot write the JUnit report: " << why << "\n";
+            return kBadInput;
+        }
+    }
+    std::ostringstream problems;
+    if (!options.checkOnly && !CheckOutDir(options, problems))
+    {
+        err << problems.str();
+        return failJUnit(kBadInput, "invalid-output-folder", "the output folder is refused",
+                         problems.str());
+    }
+    auto prepared = PrepareRun(options, problems);
+    err << problems.str();
     if (!prepared)
     {
         ns3::Simulator::Destroy();
-        return kBadInput;
+        return failJUnit(kBadInput, "invalid-scenario", "the scenario is invalid (exit 2)",
+                         problems.str());
     }
     const sc::Scenario& s = prepared->scenario;
     World& w = *prepared->world;
+    junit.suite = s.name().empty() ? options.scenarioFile : s.name();
+    junit.properties.emplace_back("seed", std::to_string(s.seed()));
+    junit.properties.emplace_back("run", std::to_string(s.run()));
     if (options.checkOnly)
     {
         uint64_t phones = 0;
@@ -250,10 +305,11 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     }
 
     // --- outputs ------------------------------------------------------------------------------
-    if (!ResetOutDir(options, err))
+    if (!ResetOutDir(options, problems))
     {
+        err << problems.str();
         ns3::Simulator::Destroy();
-        return kIoError;
+        return failJUnit(kIoError, "io-error", "the output folder cannot be made", problems.str());
     }
     const bool gzip = s.outputs().gzip();
     const std::string tracePath = options.outDir + (gzip ? "/trace.pb.gz" : "/trace.pb");
@@ -273,7 +329,8 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     {
         err << tracePath << ": " << recorder.GetError() << "\n";
         ns3::Simulator::Destroy();
-        return kIoError;
+        return failJUnit(kIoError, "io-error", "the trace cannot be written",
+                         tracePath + ": " + recorder.GetError());
     }
     // The summary leaves out what happened in the warm-up.
     const int64_t warmupNs = static_cast<int64_t>(s.warmup_s() * 1e9);
@@ -331,22 +388,19 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     if (!written || !summaryFile)
     {
         err << options.outDir << ": cannot write the outputs (" << recorder.GetError() << ")\n";
-        return kIoError;
+        return failJUnit(kIoError, "io-error", "the outputs cannot be written",
+                         options.outDir + ": " + recorder.GetError());
     }
     if (!complete)
     {
         err << "stopped by " << signalName << ": " << tracePath
             << " is valid and marked incomplete\n";
-        return kInterrupted;
+        return failJUnit(kInterrupted, "interrupted", "stopped by " + signalName,
+                         tracePath + " is valid and marked incomplete");
     }
-    const auto results = Evaluate(s, sum, w);
-    const size_t violated = PrintVerdict(out, results);
-    if (!options.junitFile.empty() && !WriteJUnit(options.junitFile, s.name(), results))
-    {
-        err << options.junitFile << ": cannot write\n";
-        return kIoError;
-    }
-    return violated == 0 ? kOk : kExpectations;
+    junit.results = Evaluate(s, sum, w);
+    const size_t violated = PrintVerdict(out, junit.results);
+    return writeJUnit(violated == 0 ? kOk : kExpectations);
 }
 
 } // namespace sipsim::run

@@ -107,7 +107,7 @@ TEST(SipsimRun, QuickstartRunsAndMeetsItsExpectations)
     const std::string summary = ReadFile(out + "/summary.json");
     EXPECT_NE(summary.find("\"attempted\""), std::string::npos) << summary;
     const std::string junit = ReadFile(out + "/junit.xml");
-    EXPECT_NE(junit.find("<testsuite name=\"quickstart\" tests=\"2\" failures=\"0\">"),
+    EXPECT_NE(junit.find("<testsuite name=\"quickstart\" tests=\"2\" failures=\"0\" errors=\"0\""),
               std::string::npos)
         << junit;
 }
