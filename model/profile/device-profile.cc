@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -154,6 +155,23 @@ FindProfileFile(std::string_view nameOrPath)
                 dirs.emplace_back(dir);
             }
             rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        }
+    }
+    // An installed program uses the profiles installed with it (bin/sipsim, or
+    // libexec/sipsim/sipsim-core: share/sipsim/profiles of the same prefix), wherever the prefix
+    // was moved; a program in the build tree has none there and uses the source tree's.
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec)
+    {
+        for (const char* up : {"..", "../.."})
+        {
+            const auto dir = exe.parent_path() / up / "share/sipsim/profiles";
+            if (std::filesystem::is_directory(dir, ec))
+            {
+                dirs.emplace_back(dir.lexically_normal().string());
+                break;
+            }
         }
     }
     dirs.emplace_back(SIPSIM_SOURCE_PROFILE_DIR);
