@@ -233,6 +233,9 @@ RunCommandLine(int argc, char** argv)
     run->add_flag("--pcap", runArgs.pcap, "Write a pcap per node device (Wireshark reads SIP)");
     run->add_option("--junit", runArgs.junitFile, "Write the expectations as a JUnit report")
         ->type_name("FILE");
+    run->add_option("--stats", runArgs.statsFile,
+                    "Write the stats CSV there (a row per outputs.sample_interval_s)")
+        ->type_name("FILE");
     bool noProgress = false;
     run->add_flag("--no-progress", noProgress, "No progress line on the terminal");
     run->callback([&] {

@@ -22,6 +22,7 @@ struct RunArgs
     std::optional<uint32_t> run;
     std::string outDir; ///< empty: the runner's default
     std::string junitFile;
+    std::string statsFile;
     bool pcap = false;
     bool progress = true;
     bool force = false;

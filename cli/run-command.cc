@@ -46,6 +46,7 @@ RunRun(const RunArgs& args)
         options.outDir = args.outDir;
     }
     options.junitFile = args.junitFile;
+    options.statsFile = args.statsFile;
     options.pcap = args.pcap;
     options.progress = args.progress;
     options.force = args.force;

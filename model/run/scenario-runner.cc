@@ -10,6 +10,7 @@
 #include "run/run-report.h"
 #include "run/scenario-check.h"
 #include "run/schedule-faults.h"
+#include "run/stats-outputs.h"
 #include "trace/signal-stop.h"
 #include "trace/trace-recorder.h"
 #include "trace/trace-summary.h"
@@ -109,42 +110,6 @@ ResetOutDir(const RunOptions& options, std::ostream& err)
         return false;
     }
     return true;
-}
-
-void
-ScheduleProgress(const sc::Scenario& s, const RunOptions& options, World& w,
-                 trace::TraceRecorder& recorder, std::ostream& err)
-{
-    if (!options.progress)
-    {
-        return;
-    }
-    const bool tty = isatty(STDERR_FILENO);
-    const int steps = tty ? 100 : 10;
-    for (int i = 1; i <= steps; ++i)
-    {
-        const ns3::Time at = ns3::Seconds(s.duration_s() * i / steps);
-        ns3::Simulator::Schedule(at, [&err, &w, &recorder, i, steps, tty, at]() {
-            const uint64_t calls = w.generator ? w.generator->GetCounters().placed : 0;
-            if (tty)
-            {
-                const int filled = i * 30 / steps;
-                err << "\r[" << std::string(filled, '#') << std::string(30 - filled, '.') << "] "
-                    << std::fixed << std::setprecision(0) << at.GetSeconds() << " s simulated, "
-                    << calls << " calls, " << recorder.GetOpenCalls() << " in progress"
-                    << std::defaultfloat << std::flush;
-                if (i == steps)
-                {
-                    err << "\n";
-                }
-            }
-            else
-            {
-                err << "progress: " << at.GetSeconds() << " s simulated, " << calls
-                    << " calls placed, " << recorder.GetOpenCalls() << " in progress\n";
-            }
-        });
-    }
 }
 
 /// Random streams in a fixed order, so that a seed and run give the same trace.
@@ -335,7 +300,9 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     // The summary leaves out what happened in the warm-up.
     const int64_t warmupNs = static_cast<int64_t>(s.warmup_s() * 1e9);
     trace::SummaryBuilder measured;
-    recorder.SetSink([&measured, warmupNs](const trace::Record& r) {
+    LiveStats live(w, recorder);
+    recorder.SetSink([&measured, &live, warmupNs](const trace::Record& r) {
+        live.Add(r);
         const int64_t t = RecordTime(r);
         if (t < 0 || t >= warmupNs)
         {
@@ -362,7 +329,26 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     recorder.Start(end);
     ScheduleFaults(s, w, recorder);
     AssignStreams(w);
-    ScheduleProgress(s, options, w, recorder, err);
+    StatusLine status(live, err, end);
+    if (options.progress)
+    {
+        status.Start();
+    }
+    StatsCsv stats(live);
+    const std::string statsFile = !options.statsFile.empty() ? options.statsFile
+                                  : s.outputs().stats_csv()  ? options.outDir + "/stats.csv"
+                                                             : std::string();
+    if (!statsFile.empty())
+    {
+        std::string why;
+        if (!stats.Open(statsFile, &why))
+        {
+            err << why << "\n";
+            ns3::Simulator::Destroy();
+            return failJUnit(kIoError, "io-error", "the stats CSV cannot be written", why);
+        }
+        stats.Start(ns3::Seconds(s.outputs().sample_interval_s()), end);
+    }
 
     // --- run: a signal stops it within milliseconds of wall time, whatever the event rate ----
     if (trace::StopSignalReceived() == 0)
@@ -370,6 +356,10 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
         trace::StopWatcher watcher;
         ns3::Simulator::Stop(end);
         ns3::Simulator::Run();
+    }
+    if (options.progress)
+    {
+        status.Finish();
     }
     const MemoryUse memory = MeasureMemory();
     const int signal = trace::StopSignalReceived();

@@ -33,7 +33,10 @@ struct RunOptions
                                         ///< a non-empty one only with force)
     bool pcap = false;                  ///< pcap files per node device (also outputs.pcap)
     std::string junitFile;              ///< JUnit XML report of the expectations; "" = none
-    /// Progress on the error stream: a bar when it is a terminal, else a line every 10 %.
+    /// The stats CSV (also outputs.stats_csv: <outDir>/stats.csv); "" = none.
+    std::string statsFile;
+    /// Progress on the error stream: a status line when it is a terminal, else a line every
+    /// 10 % of the simulated time (stats-outputs.h).
     bool progress = true;
     bool checkOnly = false; ///< `sipsim validate`: load, check and build; nothing runs
     bool force = false;     ///< replace the contents of a non-empty outDir (else refused)

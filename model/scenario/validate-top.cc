@@ -59,6 +59,10 @@ Validator::CheckTop()
               "gives more than " + Number(kMaxSamples)
                   + " samples per node over duration_s: take a longer interval");
     }
+    if (m_s.outputs().stats_csv() && !(interval > 0.0))
+    {
+        Error("outputs.stats_csv", "writes a row per outputs.sample_interval_s: set one");
+    }
 }
 
 } // namespace scenario
