@@ -166,7 +166,7 @@ Evaluate(const sc::Scenario& s, const trace::Summary& sum, const World& w)
             f << "is " << *actual;
             failure = f.str();
         }
-        results.push_back({name.str(), failure, e.description()});
+        results.push_back({name.str(), failure, e.description(), actual});
     }
     return results;
 }

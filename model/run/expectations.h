@@ -26,6 +26,7 @@ struct ExpectationResult
     std::string name;        ///< "completed_ratio >= 0.95", "status_count[404]{phones-a} == 0"
     std::string failure;     ///< "" when it holds; "is 0.8", "no samples (...)"
     std::string description; ///< the scenario's words for it (Expectation.description)
+    std::optional<double> measured; ///< the metric's value; none without samples
 };
 
 /// Every expectation of the scenario, in order.

@@ -1,7 +1,10 @@
 #include "run/run-report.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <sstream>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -120,6 +123,51 @@ PrintMemory(std::ostream& out, const MemoryUse& m)
         << m.peakRss << " bytes\n";
 }
 
+void
+PrintOutputs(std::ostream& out, const std::string& outDir, const std::string& statsFile,
+             const std::string& junitFile)
+{
+    namespace fs = std::filesystem;
+    std::vector<std::string> files;
+    size_t pcaps = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(outDir, ec))
+    {
+        const std::string name = entry.path().filename().string();
+        if (entry.path().extension() == ".pcap")
+        {
+            ++pcaps;
+        }
+        else
+        {
+            files.push_back(name);
+        }
+    }
+    std::sort(files.begin(), files.end());
+    out << "Outputs in " << outDir << ":";
+    for (size_t i = 0; i < files.size(); ++i)
+    {
+        out << (i == 0 ? " " : ", ") << files[i];
+    }
+    if (pcaps > 0)
+    {
+        out << (files.empty() ? " " : ", ") << pcaps << " pcap files (<node>-<peer>.pcap)";
+    }
+    out << "\n";
+    const auto inside = [&](const std::string& file) {
+        return fs::path(file).lexically_normal().parent_path()
+               == fs::path(outDir).lexically_normal();
+    };
+    if (!statsFile.empty() && !inside(statsFile))
+    {
+        out << "Stats CSV: " << statsFile << "\n";
+    }
+    if (!junitFile.empty() && !inside(junitFile))
+    {
+        out << "JUnit report: " << junitFile << "\n";
+    }
+}
+
 size_t
 PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results)
 {
@@ -127,8 +175,13 @@ PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results)
     out << "Expectations:\n";
     for (const auto& r : results)
     {
+        std::ostringstream measured;
+        if (r.measured)
+        {
+            measured << " (is " << *r.measured << ")";
+        }
         out << "  " << (r.failure.empty() ? "ok       " : "VIOLATED ") << r.name
-            << (r.failure.empty() ? "" : " (" + r.failure + ")")
+            << (r.failure.empty() ? measured.str() : " (" + r.failure + ")")
             << (r.description.empty() ? "" : ": " + r.description) << "\n";
         violated += r.failure.empty() ? 0 : 1;
     }

@@ -35,9 +35,13 @@ MemoryUse MeasureMemory();
 
 void PrintMemory(std::ostream& out, const MemoryUse& m);
 
+/// "Outputs:" and what the run wrote: the output folder's files (pcaps counted), and the
+/// stats CSV and JUnit report when they are elsewhere.
+void PrintOutputs(std::ostream& out, const std::string& outDir, const std::string& statsFile,
+                  const std::string& junitFile);
+
 /// "Expectations:" and one line per result; returns the number violated.
 size_t PrintVerdict(std::ostream& out, const std::vector<ExpectationResult>& results);
-
 
 } // namespace sipsim::run
 

@@ -11,6 +11,7 @@
 #include "run/scenario-check.h"
 #include "run/schedule-faults.h"
 #include "run/stats-outputs.h"
+#include "run/summary-json.h"
 #include "trace/signal-stop.h"
 #include "trace/trace-recorder.h"
 #include "trace/trace-summary.h"
@@ -22,7 +23,10 @@
 #include <iomanip>
 #include <ns3/core-module.h>
 #include <ns3/csma-helper.h>
+#include <ns3/csma-net-device.h>
+#include <ns3/node-list.h>
 #include <ns3/point-to-point-helper.h>
+#include <ns3/point-to-point-net-device.h>
 #include <ostream>
 #include <sstream>
 #include <unistd.h>
@@ -110,6 +114,54 @@ ResetOutDir(const RunOptions& options, std::ostream& err)
         return false;
     }
     return true;
+}
+
+/**
+ * A pcap per SIP node device, named by the node and what the device reaches:
+ * "<node>-<peer>.pcap" for a point-to-point link, "<node>-lan<k>.pcap" for the k-th CSMA
+ * segment of the node.
+ */
+void
+EnablePcaps(const World& w, const std::string& outDir)
+{
+    ns3::PointToPointHelper p2p;
+    ns3::CsmaHelper csma;
+    std::map<uint32_t, std::string> names; // every node, routers too
+    const auto& graph = w.topo.GetGraph();
+    for (const auto v : boost::make_iterator_range(boost::vertices(graph)))
+    {
+        names[w.network.NodeOf(graph[v].name)->GetId()] = graph[v].name;
+    }
+    for (const auto& [id, name] : w.nameOfNode)
+    {
+        const ns3::Ptr<ns3::Node> node = ns3::NodeList::GetNode(id);
+        int lans = 0;
+        for (uint32_t i = 0; i < node->GetNDevices(); ++i)
+        {
+            const ns3::Ptr<ns3::NetDevice> device = node->GetDevice(i);
+            if (const auto link = ns3::DynamicCast<ns3::PointToPointNetDevice>(device))
+            {
+                const ns3::Ptr<ns3::Channel> channel = link->GetChannel();
+                std::string peer = "link" + std::to_string(i);
+                for (std::size_t k = 0; channel && k < channel->GetNDevices(); ++k)
+                {
+                    const uint32_t other = channel->GetDevice(k)->GetNode()->GetId();
+                    if (other != id)
+                    {
+                        const auto known = names.find(other);
+                        peer
+                            = known != names.end() ? known->second : "node" + std::to_string(other);
+                    }
+                }
+                p2p.EnablePcap(outDir + "/" + name + "-" + peer + ".pcap", device, false, true);
+            }
+            else if (ns3::DynamicCast<ns3::CsmaNetDevice>(device))
+            {
+                csma.EnablePcap(outDir + "/" + name + "-lan" + std::to_string(++lans) + ".pcap",
+                                device, false, true);
+            }
+        }
+    }
 }
 
 /// Random streams in a fixed order, so that a seed and run give the same trace.
@@ -280,10 +332,7 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     const std::string tracePath = options.outDir + (gzip ? "/trace.pb.gz" : "/trace.pb");
     if (options.pcap || s.outputs().pcap())
     {
-        ns3::PointToPointHelper p2p;
-        p2p.EnablePcapAll(options.outDir + "/pcap");
-        ns3::CsmaHelper csma;
-        csma.EnablePcapAll(options.outDir + "/pcap-lan");
+        EnablePcaps(w, options.outDir);
     }
     trace::TraceRecorder recorder;
     trace::RecorderConfig config;
@@ -368,9 +417,13 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
     const bool written = recorder.Finish(complete, complete ? "end" : signalName);
     const trace::Summary sum = measured.Get();
 
-    // --- summary, expectations ----------------------------------------------------------------
+    // --- summary, expectations (read from the world before it is destroyed) -------------------
+    if (complete)
+    {
+        junit.results = Evaluate(s, sum, w);
+    }
     std::ofstream summaryFile(options.outDir + "/summary.json", std::ios::trunc);
-    summaryFile << sum.ToJson();
+    summaryFile << RunSummaryJson(s, sum, w, junit.results);
     summaryFile.close();
     PrintSummary(out, sum, w, s.warmup_s());
     PrintMemory(out, memory);
@@ -388,9 +441,10 @@ RunScenario(const RunOptions& options, std::ostream& out, std::ostream& err)
         return failJUnit(kInterrupted, "interrupted", "stopped by " + signalName,
                          tracePath + " is valid and marked incomplete");
     }
-    junit.results = Evaluate(s, sum, w);
     const size_t violated = PrintVerdict(out, junit.results);
-    return writeJUnit(violated == 0 ? kOk : kExpectations);
+    const int exitCode = writeJUnit(violated == 0 ? kOk : kExpectations);
+    PrintOutputs(out, options.outDir, statsFile, options.junitFile);
+    return exitCode;
 }
 
 } // namespace sipsim::run

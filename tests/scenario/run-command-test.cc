@@ -19,6 +19,7 @@
 #include <fstream>
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <spawn.h>
 #include <sstream>
@@ -104,8 +105,30 @@ TEST(SipsimRun, QuickstartRunsAndMeetsItsExpectations)
     EXPECT_EQ(contents.header.scenario_text(), ReadFile(kQuickstart));
     EXPECT_GT(ExpectCompleteWithOneCallRecordPerCall(contents), 40u);
 
-    const std::string summary = ReadFile(out + "/summary.json");
-    EXPECT_NE(summary.find("\"attempted\""), std::string::npos) << summary;
+    // summary.json: every metric an expectation can name, each verdict with its value, the
+    // nodes by name with the stacks' counts (the trace has no message records here).
+    const auto summary = nlohmann::json::parse(ReadFile(out + "/summary.json"));
+    EXPECT_GT(summary["calls"]["attempted"].get<int>(), 40);
+    const double ratio = summary["metrics"]["completed_ratio"].get<double>();
+    EXPECT_GE(ratio, 0.85);
+    for (const char* metric :
+         {"attempted", "completed", "failed", "status_count", "pdd_p50_s", "pdd_p95_s",
+          "registrations_failed", "retransmissions", "proxy_peak_queue"})
+    {
+        EXPECT_TRUE(summary["metrics"].contains(metric)) << metric;
+    }
+    ASSERT_EQ(summary["expectations"].size(), 2u);
+    EXPECT_EQ(summary["expectations"][0]["name"], "completed_ratio >= 0.85");
+    EXPECT_EQ(summary["expectations"][0]["holds"], true);
+    EXPECT_DOUBLE_EQ(summary["expectations"][0]["measured"].get<double>(), ratio);
+    EXPECT_FALSE(summary["expectations"][0]["description"].get<std::string>().empty());
+    EXPECT_GT(summary["messages"]["total"].get<int>(), 1000);
+    EXPECT_GT(summary["messages"]["by_node_name"]["proxy-a"]["sent"].get<int>(), 100);
+    EXPECT_NE(r.output.find("ok       completed_ratio >= 0.85 (is "), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("Outputs in " + out + ": junit.xml, summary.json, trace.pb"),
+              std::string::npos)
+        << r.output;
     const std::string junit = ReadFile(out + "/junit.xml");
     EXPECT_NE(junit.find("<testsuite name=\"quickstart\" tests=\"2\" failures=\"0\" errors=\"0\""),
               std::string::npos)
