@@ -47,7 +47,7 @@ def _parser():
 
     compare = sub.add_parser("compare", help="mean and confidence interval over replications",
                              description="Aggregates runs of one scenario (different run "
-                                         "numbers): mean and Student-t 95 %% interval of each "
+                                         "numbers): mean and Student-t 95 % interval of each "
                                          "KPI; with --sweep, plots against the parameter.")
     compare.add_argument("runs", nargs="+", metavar="RUN_DIR",
                          help="directories written by sipsim run --out (or trace files)")

@@ -156,10 +156,6 @@ RenderComplianceMarkdown(const DeviceProfile& profile, const std::string& source
         {
             md << ", " << source.location();
         }
-        if (!source.file().empty())
-        {
-            md << " (`../shared/" << source.file() << "`)";
-        }
         md << "\n";
     }
     md << "\n## The vendor table\n\n";
