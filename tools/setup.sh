@@ -10,22 +10,7 @@ cd "$(dirname "$0")/.."
 deps_only=0
 [ "${1:-}" = "--deps-only" ] && deps_only=1
 
-mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' tools/packages.txt | awk '{print $1}')
-missing=()
-for p in "${wanted[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "setup: all packages of tools/packages.txt are installed"
-fi
+tools/install-missing.sh tools/packages.txt setup
 [ "$deps_only" -eq 1 ] && exit 0
 
 jobs=${JOBS:-2}

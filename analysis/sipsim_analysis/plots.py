@@ -56,6 +56,12 @@ def _seconds(value):
 
 
 def _save(fig, path):
+    """Writes the figure and returns its path; a figure that has nothing to show (every data
+    axis said so through _no_data) is not written, and the return is None."""
+    empty = getattr(fig, "sipsim_empty", False)
+    if empty:
+        plt.close(fig)
+        return None
     fig.tight_layout()
     fig.savefig(path, dpi=_DPI, bbox_inches="tight")
     plt.close(fig)
@@ -63,6 +69,9 @@ def _save(fig, path):
 
 
 def _no_data(ax, text):
+    """Marks the plot as having no data (it is then not written), saying why."""
+    ax.figure.sipsim_empty = True
+    ax.figure.sipsim_why = text
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=11,
             color="0.35", wrap=True)
 

@@ -3,7 +3,7 @@
 import json
 import os
 
-from . import plots, reference
+from . import html_report, plots, reference
 from .kpi import (final_status_by_caller, kpi_table, post_dial_delay_percentiles,
                   response_codes_by_node, summarize, to_json)
 
@@ -47,9 +47,12 @@ def write_report(trace, out_dir, warmup_s=None):
     Files: ``summary.json`` (the KPIs recomputed from the records, in summary.json's shape),
     ``kpis.csv``, ``response-codes.csv`` (responses sent and received per node and status),
     ``final-status-by-caller.csv``, ``post-dial-delay.csv`` (percentiles), ``references.json``
-    (Erlang B and M/M/c figures with the simulated values), ``report.md`` (all the tables), and
-    the PNG plots of :data:`plots.REPORT_PLOTS` plus ``blocking.png`` for a scenario with a
-    gateway. Returns a dict: name -> path of every file written, and ``summary``.
+    (Erlang B and M/M/c figures with the simulated values), ``report.md`` (all the tables),
+    ``report.html`` (everything in one self-contained page, html_report), the PNG plots of
+    :data:`plots.REPORT_PLOTS` that have data plus ``blocking.png`` for a scenario with a
+    gateway, and ``ladder-<status>.svg/.png`` for the first failed call of each failure status
+    (with message records). Returns a dict: name -> path of every file written, and
+    ``summary``.
     """
     os.makedirs(out_dir, exist_ok=True)
     written = {}
@@ -84,10 +87,19 @@ def write_report(trace, out_dir, warmup_s=None):
         json.dump(refs, handle, indent=2)
         handle.write("\n")
 
-    for name, function in plots.REPORT_PLOTS.items():
-        function(trace, path(name))
+    drawn = []
+    omitted = []
+    named = list(plots.REPORT_PLOTS.items())
     if refs["gateways"]:
-        plots.blocking(trace, path("blocking.png"), warmup_s)
+        named.append(("blocking.png", lambda t, p: plots.blocking(t, p, warmup_s)))
+    for name, function in named:
+        if function(trace, os.path.join(out_dir, name)) is None:
+            omitted.append(name)  # nothing to show: not written
+        else:
+            drawn.append((name, path(name)))
+    ladders = html_report.failed_call_ladders(trace, out_dir)
+    for status, _, _, svg in ladders:
+        written[f"ladder-{status}.svg"] = svg
 
     h = trace.header
     overrides = (f"Overrides: {', '.join('`' + o + '`' for o in trace.overrides)}; "
@@ -126,9 +138,13 @@ def write_report(trace, out_dir, warmup_s=None):
                      f"arrival rate from "
                      f"{'the received messages' if px['source'] == 'messages' else 'the scenario (calls/s x messages per call)'}"
                      f".\n")
-    parts.append("## Plots\n\n" + "\n".join(f"![{n}]({n})" for n in written if n.endswith(".png"))
-                 + "\n")
+    parts.append("## Plots\n\n" + "\n".join(f"![{n}]({n})" for n, _ in drawn) + "\n")
+    if omitted:
+        parts.append("Left out, no data in this trace: " + ", ".join(omitted) + ".\n")
     with open(path("report.md"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(parts))
+    html_report.write_html(path("report.html"), trace, completeness=completeness(trace),
+                           kpis=kpis, pdd=pdd, finals=finals, codes=codes, plots=drawn,
+                           omitted=omitted, ladders=ladders, references=refs, warmup_s=warmup_s)
     written["summary"] = summary
     return written

@@ -11,9 +11,6 @@ from sipsim_analysis import load_trace, reference
 from sipsim_analysis.report import write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PLOTS = ["calls-per-second.png", "post-dial-delay-cdf.png", "proxy-load.png", "busy-trunks.png",
-         "retransmissions.png"]
-
 
 def assert_png(path, min_bytes=15000):
     with open(path, "rb") as handle:
@@ -28,8 +25,13 @@ def test_report_command_writes_every_plot_and_the_kpi_table(runs, tmp_path):
     result = run_cli("report", trace_file(directory), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "calls attempted" in result.stdout
-    for name in PLOTS:
+    # The plots with data; the others are left out and the report says so.
+    for name in ["calls-per-second.png", "post-dial-delay-cdf.png", "retransmissions.png"]:
         assert_png(out / name)
+    report_md = (out / "report.md").read_text()
+    for name in ["proxy-load.png", "busy-trunks.png"]:  # no capacity model, no gateway
+        assert not (out / name).exists()
+        assert name in report_md.split("Left out, no data in this trace:")[1]
     with open(os.path.join(directory, "summary.json"), encoding="utf-8") as handle:
         expected = json.load(handle)
     with open(out / "kpis.csv", encoding="utf-8") as handle:
@@ -55,8 +57,10 @@ def test_report_of_the_gateway_scenario_has_the_erlang_b_plot(runs, tmp_path):
     directory = runs.run("gateway-blocking")
     trace = load_trace(trace_file(directory))
     written = write_report(trace, str(tmp_path))
-    for name in PLOTS + ["blocking.png"]:
+    for name in ["calls-per-second.png", "post-dial-delay-cdf.png", "busy-trunks.png",
+                 "blocking.png"]:
         assert_png(written[name])
+    assert "proxy-load.png" not in written  # no capacity model: nothing to plot
     refs = json.loads(open(written["references.json"]).read())
     gateway = refs["gateways"][0]
     assert gateway["channels"] == 10 and gateway["offered_erlangs"] == pytest.approx(8.0)
