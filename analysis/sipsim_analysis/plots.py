@@ -301,12 +301,16 @@ def retransmissions(trace, path, width=None):
 def gateway_blocking(trace, ref, warmup_s=None, batches=10):
     """Simulated blocking of a gateway: batch means with a 95 % Student-t interval.
 
-    Blocked calls are the placed calls that failed with the gateway's full status (503 or
-    486) or found no trunk (PSTN side); calls still in set-up at the end are left out.
-    Returns a dict (mean, half_width, low, high, batch_means, calls, blocked).
+    The calls are those offered to the gateway: SIP calls to its numbers (the callee's user
+    part starts with its number prefix) and the PSTN calls it placed. Blocked are those that
+    failed with the gateway's full status (503 or 486) or found no trunk (PSTN side); calls
+    still in set-up at the end are left out. Returns a dict (mean, half_width, low, high,
+    batch_means, calls, blocked).
     """
     calls = measured(trace.calls, "invite_ns", warmup_ns_of(trace, warmup_s))
     calls = calls[calls["outcome"] != "RUN_ENDED_SETUP"]
+    to_gateway = calls["callee"].str.startswith("sip:" + ref.get("number_prefix", ""))
+    calls = calls[to_gateway | (calls["caller_node_name"] == ref["node"])]
     blocked = (((calls["outcome"] == "FAILED") & (calls["final_status"] == ref["full_status"]))
                | (calls["outcome"] == "BLOCKED_NO_TRUNK"))
     start = warmup_s if warmup_s is not None else trace.warmup_s

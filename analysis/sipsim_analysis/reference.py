@@ -181,7 +181,8 @@ def gateway_references(scenario):
                     "holding_s": trunk_hold, "offered_erlangs": offered,
                     "blocking": erlang_b(offered, gw.channels),
                     "carried_erlangs": offered * (1.0 - erlang_b(offered, gw.channels)),
-                    "full_status": int(gw.full_status or 503), "notes": notes})
+                    "full_status": int(gw.full_status or 503),
+                    "number_prefix": gw.number_prefix, "notes": notes})
     return out
 
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import run_cli, trace_file
-from sipsim_analysis import load_trace, reference
+from sipsim_analysis import load_trace, plots, reference
 from sipsim_analysis.report import write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -139,3 +139,18 @@ def test_report_of_a_stopped_run_says_incomplete(runs, tmp_path):
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "INCOMPLETE: the run was stopped by SIGINT at 42.5 s of simulated time" in text
     assert "; complete;" not in text
+
+
+def test_gateway_blocking_counts_only_the_calls_offered_to_the_gateway(runs):
+    """quickstart sends 1 call in 10 to the PSTN: the gateway's blocking is over those, not over
+    every call of the run."""
+    directory = runs.run("quickstart")
+    trace = load_trace(trace_file(directory))
+    ref = reference.gateway_references(trace.scenario)[0]
+    result = plots.gateway_blocking(trace, ref)
+    calls = trace.calls[(trace.calls["invite_ns"] >= trace.warmup_s * 1e9)
+                        & (trace.calls["outcome"] != "RUN_ENDED_SETUP")]
+    gateway = [g for g in trace.scenario.groups if g.HasField("gateway")][0].gateway
+    assert gateway.number_prefix
+    pstn = calls["callee"].str.startswith("sip:" + gateway.number_prefix)
+    assert 0 < result["calls"] == int(pstn.sum()) < len(calls)
