@@ -82,7 +82,7 @@ def _report(args):
     trace = _load(args)
     written = write_report(trace, args.out, args.warmup)
     from .kpi import kpi_table
-    table = kpi_table(written["summary"])
+    table = kpi_table(written["summary"], trace)
     print(f"{trace.header.scenario_name} (seed {trace.header.seed}, run {trace.header.run}): "
           f"{trace.records} records{'' if trace.complete else ', INCOMPLETE'}")
     for row in table.itertuples():

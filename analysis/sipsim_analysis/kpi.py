@@ -217,14 +217,28 @@ def kpi_table(summary, trace=None):
     for result, count in summary["transactions"].items():
         rows.append((f"transactions {result}", count, "transactions", "terminated transactions"))
     for name, load in summary["proxies"].items():
+        # A proxy without a capacity model has no queue and no workers: its load is "n/a",
+        # not 0 (it is infinitely fast).
+        modelled = trace is None or trace.scenario is None \
+            or _has_capacity(trace.scenario, name)
+        na = "n/a (no capacity model)"
         rows += [
-            (f"proxy {name} peak queue", load["peak_queue"], "messages", "longest processing queue"),
-            (f"proxy {name} mean utilization", load["mean_utilization"], "",
+            (f"proxy {name} peak queue", load["peak_queue"] if modelled else na, "messages",
+             "longest processing queue"),
+            (f"proxy {name} mean utilization", load["mean_utilization"] if modelled else na, "",
              "time average since the queue's start"),
-            (f"proxy {name} peak utilization", load["peak_utilization"], "",
+            (f"proxy {name} peak utilization", load["peak_utilization"] if modelled else na, "",
              "largest per-interval utilization"),
         ]
     return pd.DataFrame(rows, columns=["kpi", "value", "unit", "meaning"], dtype=object)
+
+
+def _has_capacity(scenario, node):
+    """Whether the proxy has a processing queue at some time of the run."""
+    groups = [g for g in scenario.groups if g.node == node and g.HasField("proxy")]
+    faults = [f for f in scenario.faults if f.HasField("capacity") and f.capacity.node == node]
+    return any(g.proxy.HasField("capacity") and g.proxy.capacity.workers > 0 for g in groups) \
+        or any(f.capacity.capacity.workers > 0 for f in faults)
 
 
 def completed_ratio(summary):

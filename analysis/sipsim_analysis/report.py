@@ -64,7 +64,7 @@ def write_report(trace, out_dir, warmup_s=None):
     summary = summarize(trace, warmup_s)
     with open(path("summary.json"), "w", encoding="utf-8") as handle:
         handle.write(to_json(summary))
-    kpis = kpi_table(summary)
+    kpis = kpi_table(summary, trace)
     kpis.to_csv(path("kpis.csv"), index=False)
     codes = response_codes_by_node(trace)
     codes.to_csv(path("response-codes.csv"))

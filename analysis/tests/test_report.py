@@ -154,3 +154,17 @@ def test_gateway_blocking_counts_only_the_calls_offered_to_the_gateway(runs):
     assert gateway.number_prefix
     pstn = calls["callee"].str.startswith("sip:" + gateway.number_prefix)
     assert 0 < result["calls"] == int(pstn.sum()) < len(calls)
+
+
+def test_proxy_load_without_a_capacity_model_is_not_applicable(runs, tmp_path):
+    """quickstart's proxies have no capacity model: their load is n/a, not a utilization of 0;
+    overload-503's proxy has one, and figures."""
+    from sipsim_analysis.kpi import kpi_table
+    quick = load_trace(trace_file(runs.run("quickstart")))
+    table = kpi_table(write_report(quick, str(tmp_path / "q"))["summary"], quick)
+    rows = table[table["kpi"].str.startswith("proxy proxy-a")]
+    assert len(rows) == 3 and all(str(v).startswith("n/a") for v in rows["value"])
+    over = load_trace(trace_file(runs.run("overload-503")))
+    table = kpi_table(write_report(over, str(tmp_path / "o"))["summary"], over)
+    utilization = table[table["kpi"] == "proxy proxy mean utilization"]["value"].iloc[0]
+    assert 0.5 < utilization <= 1.0
