@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <fstream>
 #include <google/protobuf/text_format.h>
-#include <iomanip>
 #include <ns3/core-module.h>
 #include <ns3/csma-helper.h>
 #include <ns3/csma-net-device.h>
@@ -29,7 +28,6 @@
 #include <ns3/point-to-point-net-device.h>
 #include <ostream>
 #include <sstream>
-#include <unistd.h>
 
 #ifndef SIPSIM_VERSION
 #define SIPSIM_VERSION "unknown"

@@ -78,7 +78,7 @@ StatusLine::Start()
     }
     for (int tenth = 1; tenth <= 10; ++tenth)
     {
-        ns3::Simulator::Schedule(m_end * tenth / 10, &StatusLine::Plain, this, tenth);
+        ns3::Simulator::Schedule(m_end * tenth / 10, &StatusLine::Plain, this);
     }
 }
 
@@ -139,9 +139,8 @@ StatusLine::Poll()
 }
 
 void
-StatusLine::Plain(int tenth)
+StatusLine::Plain()
 {
-    (void) tenth;
     const LiveCounts c = m_stats.Now();
     const std::string top = LiveStats::TopStatuses(c.failedByStatus, 3);
     m_err << "progress: " << Fixed(ns3::Simulator::Now().GetSeconds(), 0) << " of "
@@ -196,7 +195,6 @@ void
 StatsCsv::Start(ns3::Time interval, ns3::Time end)
 {
     m_interval = interval;
-    m_end = end;
     m_started = Clock::now();
     m_lastProxies = m_stats.Proxies();
     // Every row is scheduled now, the one at the end included (before the run's stop event).

@@ -39,7 +39,8 @@ class StatusLine
 
   private:
     void Poll();
-    void Plain(int tenth);
+    /// The plain line (not a terminal), at each tenth of the simulated time.
+    void Plain();
 
     const LiveStats& m_stats;
     std::ostream& m_err;
@@ -75,7 +76,6 @@ class StatsCsv
     const LiveStats& m_stats;
     std::ofstream m_out;
     ns3::Time m_interval;
-    ns3::Time m_end;
     LiveCounts m_last;
     std::vector<LiveStats::ProxyLoad> m_lastProxies;
     std::chrono::steady_clock::time_point m_started;
